@@ -1,0 +1,59 @@
+import type { MessageBody, MessageDeclaration } from '../schema/declaration.js';
+
+// JoinGroup (api key 11), versions 0-6. Field lists follow Kafka's JoinGroupRequest.json and
+// JoinGroupResponse.json, restricted to the versions sluice speaks.
+
+export const joinGroupRequest = {
+  apiKey: 11,
+  name: 'JoinGroup',
+  kind: 'request',
+  versions: [0, 6],
+  flexibleFrom: 6,
+  fields: [
+    { name: 'groupId', type: 'string' },
+    { name: 'sessionTimeoutMs', type: 'int32' },
+    { name: 'rebalanceTimeoutMs', type: 'int32', versions: '1+', default: -1 },
+    { name: 'memberId', type: 'string' },
+    { name: 'groupInstanceId', type: 'string', versions: '5+', nullable: '5+', default: null },
+    { name: 'protocolType', type: 'string' },
+    {
+      name: 'protocols',
+      type: '[]struct',
+      struct: 'JoinGroupRequestProtocol',
+      fields: [
+        { name: 'name', type: 'string' },
+        { name: 'metadata', type: 'bytes' },
+      ],
+    },
+  ],
+} as const satisfies MessageDeclaration;
+
+export type JoinGroupRequest = MessageBody<typeof joinGroupRequest>;
+
+export const joinGroupResponse = {
+  apiKey: 11,
+  name: 'JoinGroup',
+  kind: 'response',
+  versions: [0, 6],
+  flexibleFrom: 6,
+  fields: [
+    { name: 'throttleTimeMs', type: 'int32', versions: '2+' },
+    { name: 'errorCode', type: 'int16' },
+    { name: 'generationId', type: 'int32', default: -1 },
+    { name: 'protocolName', type: 'string' },
+    { name: 'leader', type: 'string' },
+    { name: 'memberId', type: 'string' },
+    {
+      name: 'members',
+      type: '[]struct',
+      struct: 'JoinGroupResponseMember',
+      fields: [
+        { name: 'memberId', type: 'string' },
+        { name: 'groupInstanceId', type: 'string', versions: '5+', nullable: '5+', default: null },
+        { name: 'metadata', type: 'bytes' },
+      ],
+    },
+  ],
+} as const satisfies MessageDeclaration;
+
+export type JoinGroupResponse = MessageBody<typeof joinGroupResponse>;

@@ -1,0 +1,69 @@
+import type { MessageBody, MessageDeclaration } from '../schema/declaration.js';
+
+// ListOffsets (api key 2), versions 1-6. Field lists follow Kafka's ListOffsetsRequest.json and
+// ListOffsetsResponse.json, restricted to the versions sluice speaks.
+
+export const listOffsetsRequest = {
+  apiKey: 2,
+  name: 'ListOffsets',
+  kind: 'request',
+  versions: [1, 6],
+  flexibleFrom: 6,
+  fields: [
+    { name: 'replicaId', type: 'int32' },
+    { name: 'isolationLevel', type: 'int8', versions: '2+' },
+    {
+      name: 'topics',
+      type: '[]struct',
+      struct: 'ListOffsetsTopic',
+      fields: [
+        { name: 'name', type: 'string' },
+        {
+          name: 'partitions',
+          type: '[]struct',
+          struct: 'ListOffsetsPartition',
+          fields: [
+            { name: 'partitionIndex', type: 'int32' },
+            { name: 'currentLeaderEpoch', type: 'int32', versions: '4+', default: -1 },
+            { name: 'timestamp', type: 'int64' },
+          ],
+        },
+      ],
+    },
+  ],
+} as const satisfies MessageDeclaration;
+
+export type ListOffsetsRequest = MessageBody<typeof listOffsetsRequest>;
+
+export const listOffsetsResponse = {
+  apiKey: 2,
+  name: 'ListOffsets',
+  kind: 'response',
+  versions: [1, 6],
+  flexibleFrom: 6,
+  fields: [
+    { name: 'throttleTimeMs', type: 'int32', versions: '2+' },
+    {
+      name: 'topics',
+      type: '[]struct',
+      struct: 'ListOffsetsTopicResponse',
+      fields: [
+        { name: 'name', type: 'string' },
+        {
+          name: 'partitions',
+          type: '[]struct',
+          struct: 'ListOffsetsPartitionResponse',
+          fields: [
+            { name: 'partitionIndex', type: 'int32' },
+            { name: 'errorCode', type: 'int16' },
+            { name: 'timestamp', type: 'int64', default: -1 },
+            { name: 'offset', type: 'int64', default: -1 },
+            { name: 'leaderEpoch', type: 'int32', versions: '4+', default: -1 },
+          ],
+        },
+      ],
+    },
+  ],
+} as const satisfies MessageDeclaration;
+
+export type ListOffsetsResponse = MessageBody<typeof listOffsetsResponse>;

@@ -1,0 +1,80 @@
+import type { MessageBody, MessageDeclaration } from '../schema/declaration.js';
+
+// Produce (api key 0), versions 3-9. Field lists follow Kafka's ProduceRequest.json and
+// ProduceResponse.json, restricted to the versions sluice speaks.
+
+export const produceRequest = {
+  apiKey: 0,
+  name: 'Produce',
+  kind: 'request',
+  versions: [3, 9],
+  flexibleFrom: 9,
+  fields: [
+    { name: 'transactionalId', type: 'string', nullable: '3+', default: null },
+    { name: 'acks', type: 'int16' },
+    { name: 'timeoutMs', type: 'int32' },
+    {
+      name: 'topicData',
+      type: '[]struct',
+      struct: 'TopicProduceData',
+      fields: [
+        { name: 'name', type: 'string' },
+        {
+          name: 'partitionData',
+          type: '[]struct',
+          struct: 'PartitionProduceData',
+          fields: [
+            { name: 'index', type: 'int32' },
+            { name: 'records', type: 'records', nullable: '3+' },
+          ],
+        },
+      ],
+    },
+  ],
+} as const satisfies MessageDeclaration;
+
+export type ProduceRequest = MessageBody<typeof produceRequest>;
+
+export const produceResponse = {
+  apiKey: 0,
+  name: 'Produce',
+  kind: 'response',
+  versions: [3, 9],
+  flexibleFrom: 9,
+  fields: [
+    {
+      name: 'responses',
+      type: '[]struct',
+      struct: 'TopicProduceResponse',
+      fields: [
+        { name: 'name', type: 'string' },
+        {
+          name: 'partitionResponses',
+          type: '[]struct',
+          struct: 'PartitionProduceResponse',
+          fields: [
+            { name: 'index', type: 'int32' },
+            { name: 'errorCode', type: 'int16' },
+            { name: 'baseOffset', type: 'int64' },
+            { name: 'logAppendTimeMs', type: 'int64', default: -1 },
+            { name: 'logStartOffset', type: 'int64', versions: '5+', default: -1 },
+            {
+              name: 'recordErrors',
+              type: '[]struct',
+              struct: 'BatchIndexAndErrorMessage',
+              versions: '8+',
+              fields: [
+                { name: 'batchIndex', type: 'int32' },
+                { name: 'batchIndexErrorMessage', type: 'string', nullable: '8+', default: null },
+              ],
+            },
+            { name: 'errorMessage', type: 'string', versions: '8+', nullable: '8+', default: null },
+          ],
+        },
+      ],
+    },
+    { name: 'throttleTimeMs', type: 'int32' },
+  ],
+} as const satisfies MessageDeclaration;
+
+export type ProduceResponse = MessageBody<typeof produceResponse>;
