@@ -7,3 +7,4 @@ export * from './schema/declaration.js';
 export { codecFor, isFlexible, type VersionCodec } from './schema/compile.js';
 export * from './messages/index.js';
 export * from './codec.js';
+export * from './errors.js';
