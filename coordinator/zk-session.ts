@@ -319,7 +319,6 @@ export class ZooKeeperSession extends EventEmitter<SessionEvents> {
     this.currentState = 'closed';
     this.hooks.clear();
     const client = this.client;
-    client.removeAllListeners();
     if (wasConnected) {
       // close() queues closeSession; the server answers and drops the socket, and the client then says
       // DISCONNECTED. Bound the wait: a dead server must not hang shutdown.
@@ -424,7 +423,6 @@ export class ZooKeeperSession extends EventEmitter<SessionEvents> {
       void this.close();
       return;
     }
-    this.client.removeAllListeners();
     // Calls made from now on queue in the new client until its session is open.
     this.client = this.newClient();
     this.renewing ??= this.renew().finally(() => (this.renewing = undefined));
