@@ -55,3 +55,24 @@ export function expectedRecords(
     headers: r.headers,
   }));
 }
+
+type Comparable<T> = T extends Buffer
+  ? string
+  : T extends Array<infer U>
+    ? Array<Comparable<U>>
+    : T extends object
+      ? { [K in keyof T]: Comparable<T[K]> }
+      : T;
+
+/**
+ * Buffers turned into hex strings: vitest's deep equality walks typed arrays element by element,
+ * which makes comparing 300 KiB values take seconds.
+ */
+export function comparable<T>(value: T): Comparable<T> {
+  if (Buffer.isBuffer(value)) return value.toString('hex') as Comparable<T>;
+  if (Array.isArray(value)) return value.map(comparable) as Comparable<T>;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, comparable(v)])) as Comparable<T>;
+  }
+  return value as Comparable<T>;
+}
