@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerCoordinatorCommand } from './commands/coordinator.js';
 
 const program = new Command();
 program
   .name('sluice')
   .description('A Kafka-wire-compatible message broker coordinated by ZooKeeper')
   .version('0.1.0');
+
+registerCoordinatorCommand(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,65 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { resolve } from 'node:path';
+import { startZooKeeperServer } from '../../coordinator/server/index.js';
+
+function integer(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+      throw new InvalidArgumentError(`${name} must be an integer between ${min} and ${max}`);
+    }
+    return parsed;
+  };
+}
+
+/** `sluice coordinator`: the embedded ZooKeeper-compatible server on its own. */
+export function registerCoordinatorCommand(program: Command): void {
+  program
+    .command('coordinator')
+    .description('run the embedded ZooKeeper-compatible coordinator (single node)')
+    .option('--port <port>', 'client port (0 = any free port)', integer('port', 0, 65535), 2181)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option(
+      '--data-dir <dir>',
+      'where the transaction log and snapshots live (omit: in memory, nothing survives)',
+    )
+    .option(
+      '--tick-time <ms>',
+      'ZooKeeper tickTime; sessions time out within [2, 20] ticks',
+      integer('tick time', 1, 600_000),
+      2000,
+    )
+    .action(async (options: { port: number; host: string; dataDir?: string; tickTime: number }) => {
+      const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
+      let server;
+      try {
+        server = await startZooKeeperServer({
+          host: options.host,
+          port: options.port,
+          dataDir,
+          tickTime: options.tickTime,
+        });
+      } catch (error) {
+        console.error(
+          `sluice coordinator: cannot start: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        process.exit(1);
+      }
+      console.log(
+        `sluice coordinator listening on ${server.connectionString} (${dataDir === undefined ? 'in memory, no data dir' : `data dir ${dataDir}`})`,
+      );
+      const running = server;
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        void running.close().then(() => {
+          console.log(`sluice coordinator stopped (${signal})`);
+          process.exit(0);
+        });
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
+}

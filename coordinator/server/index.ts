@@ -1,0 +1,54 @@
+/**
+ * The embedded ZooKeeper-wire-compatible server (DESIGN.md §4.1): single node, what node-zookeeper-client
+ * and zkCli.sh use, durable when given a data directory.
+ */
+import { ZooKeeperServer } from './zookeeper-server.js';
+
+export interface ZooKeeperServerOptions {
+  /** Address to listen on; default 127.0.0.1. */
+  host?: string;
+  /** 0 = any free port. Default 2181. */
+  port?: number;
+  /** Where the transaction log and snapshots live; undefined = in memory, nothing survives (tests, bench). */
+  dataDir?: string;
+  /** ZooKeeper's tickTime in ms; default 2000. Session timeouts are negotiated within [2, 20] ticks. */
+  tickTime?: number;
+  minSessionTimeout?: number;
+  maxSessionTimeout?: number;
+  /** Largest accepted frame (jute.maxbuffer); default 0xfffff like ZooKeeper. Larger ⇒ connection closed. */
+  maxFrameSize?: number;
+  /** Snapshot once the current transaction log holds this many bytes; default 64 MiB. */
+  snapshotAfterBytes?: number;
+}
+
+export interface EmbeddedZooKeeper {
+  readonly host: string;
+  readonly port: number;
+  /** "host:port", ready for a ZooKeeper client. */
+  readonly connectionString: string;
+  close(): Promise<void>;
+}
+
+export async function startZooKeeperServer(options: ZooKeeperServerOptions = {}): Promise<EmbeddedZooKeeper> {
+  const host = options.host ?? '127.0.0.1';
+  const tickTime = options.tickTime ?? 2000;
+  const server = new ZooKeeperServer({
+    host,
+    port: options.port ?? 2181,
+    dataDir: options.dataDir,
+    tickTime,
+    minSessionTimeout: options.minSessionTimeout ?? 2 * tickTime,
+    maxSessionTimeout: options.maxSessionTimeout ?? 20 * tickTime,
+    maxFrameSize: options.maxFrameSize ?? 0xfffff,
+    snapshotAfterBytes: options.snapshotAfterBytes,
+  });
+  await server.start();
+  const port = server.port;
+  let closing: Promise<void> | null = null;
+  return {
+    host,
+    port,
+    connectionString: `${host}:${port}`,
+    close: () => (closing ??= server.close()),
+  };
+}
