@@ -38,8 +38,10 @@ export class LogSegment {
   /** Newest batch maxTimestamp seen (-1 when none), and the base offset of that batch. */
   maxTimestamp = -1n;
   offsetOfMaxTimestamp = -1n;
-  /** When the segment.ms clock started: the first batch's timestamp, else the creation/open time. */
-  rollingBaseMs: number;
+  /** When this segment object was created or opened (wall clock). */
+  readonly createdMs: number;
+  /** The first batch's maxTimestamp (-1 when unknown or absent): segment.ms counts from it. */
+  firstBatchTimestamp = -1n;
   /** Bytes written since the last fsync; the flusher syncs dirty segments. */
   dirty = false;
   private bytesSinceLastIndexEntry = 0;
@@ -58,7 +60,7 @@ export class LogSegment {
   ) {
     this.paths = segmentPaths(dir, baseOffset);
     this.nextOffset = baseOffset;
-    this.rollingBaseMs = nowMs;
+    this.createdMs = nowMs;
   }
 
   /** A new, empty segment (any leftover file of the same name is emptied). */
@@ -160,8 +162,7 @@ export class LogSegment {
     }
     if (nextOffset === null && logSize > 0) {
       const first = await segment.findBatch(0, logSize, () => true);
-      const ts = first?.header.maxTimestamp ?? -1n;
-      if (ts >= 0n) segment.rollingBaseMs = Math.min(nowMs, Number(ts));
+      segment.firstBatchTimestamp = first?.header.maxTimestamp ?? -1n;
     }
     return segment;
   }
@@ -218,10 +219,19 @@ export class LogSegment {
     } finally {
       segment.release();
     }
-    if (firstTimestamp !== null && firstTimestamp >= 0n) {
-      segment.rollingBaseMs = Math.min(nowMs, Number(firstTimestamp));
-    }
+    segment.firstBatchTimestamp = firstTimestamp ?? -1n;
     return { segment, truncatedBytes: logSize - segment.size, problem };
+  }
+
+  /**
+   * Kafka's segment.ms clock: with timestamps, the time between the first batch here and the
+   * incoming one (so producers' clocks, not ours, decide); without, the segment's age.
+   */
+  msWaitedForRoll(nowMs: number, incomingMaxTimestamp: bigint): number {
+    if (this.firstBatchTimestamp >= 0n && incomingMaxTimestamp >= 0n) {
+      return Number(incomingMaxTimestamp - this.firstBatchTimestamp);
+    }
+    return nowMs - this.createdMs;
   }
 
   get isEmpty(): boolean {
@@ -288,9 +298,7 @@ export class LogSegment {
     } finally {
       this.release();
     }
-    if (this.size === 0 && batches.length > 0 && batches[0]!.maxTimestamp >= 0n) {
-      this.rollingBaseMs = Math.min(this.rollingBaseMs, Number(batches[0]!.maxTimestamp));
-    }
+    if (this.size === 0 && batches.length > 0) this.firstBatchTimestamp = batches[0]!.maxTimestamp;
     for (const batch of batches) this.indexBatch(batch);
     this.size += bytes.length;
     this.dirty = true;

@@ -259,7 +259,10 @@ export class PartitionLog {
     }
     const lastOffset = next - 1n;
 
-    if (this.shouldRoll(bytes.length, lastOffset, nowMs)) await this.roll(nowMs);
+    let incomingMaxTimestamp = -1n;
+    for (const batch of incoming)
+      if (batch.maxTimestamp > incomingMaxTimestamp) incomingMaxTimestamp = batch.maxTimestamp;
+    if (this.shouldRoll(bytes.length, lastOffset, nowMs, incomingMaxTimestamp)) await this.roll(nowMs);
     const segment = this.activeSegment;
     const appended: AppendedBatch[] = incoming.map((b) => ({
       position: segment.size + b.position,
@@ -286,12 +289,17 @@ export class PartitionLog {
     return { result: { baseOffset: firstOffset, lastOffset, logAppendTimeMs: -1n, recordsCount }, syncSeq };
   }
 
-  private shouldRoll(appendBytes: number, lastOffset: bigint, nowMs: number): boolean {
+  private shouldRoll(
+    appendBytes: number,
+    lastOffset: bigint,
+    nowMs: number,
+    incomingMaxTimestamp: bigint,
+  ): boolean {
     const active = this.activeSegment;
     if (active.isEmpty) return false;
     return (
       active.size + appendBytes > this.config.segmentBytes ||
-      nowMs - active.rollingBaseMs >= this.config.segmentMs ||
+      active.msWaitedForRoll(nowMs, incomingMaxTimestamp) >= this.config.segmentMs ||
       // Index entries hold offsets relative to the segment base as u32 (Kafka keeps them in int range).
       lastOffset - active.baseOffset > 0x7fffffffn
     );
