@@ -466,7 +466,7 @@ export class PartitionLog {
         throw new OffsetOutOfRangeError(offset, this.startOffset, this.logEndOffset);
       }
       if (offset <= this.startOffset) return this.startOffset;
-      const doomed = this.segments.slice(0, -1).filter((s, i) => this.segments[i + 1]!.baseOffset <= offset);
+      const doomed = this.segments.slice(0, -1).filter((_, i) => this.segments[i + 1]!.baseOffset <= offset);
       await this.advanceStart(offset, doomed);
       return this.startOffset;
     });

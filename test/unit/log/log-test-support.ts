@@ -23,7 +23,10 @@ export function makeBatch({
   const records: RecordInput[] = [];
   for (let i = 0; i < count; i++) {
     const value = Buffer.alloc(valueBytes, (seed * 31 + i) & 0xff);
-    if (valueBytes >= 8) (value.writeUInt32BE(seed >>> 0, 0), value.writeUInt32BE(i, 4));
+    if (valueBytes >= 8) {
+      value.writeUInt32BE(seed >>> 0, 0);
+      value.writeUInt32BE(i, 4);
+    }
     records.push({ key: null, value, timestamp: timestamp + BigInt(i) * timestampStep });
   }
   return encodeRecordBatchSync({ records, compression });

@@ -46,14 +46,12 @@ describe('offset index', () => {
     await writeFile(path, Buffer.alloc(12));
     expect(await OffsetIndex.load(path, 0n, 100)).toBeNull();
     const unsorted = Buffer.alloc(16);
-    (unsorted.writeUInt32BE(5, 0),
-      unsorted.writeUInt32BE(50, 4),
-      unsorted.writeUInt32BE(3, 8),
-      unsorted.writeUInt32BE(60, 12));
+    for (const [i, v] of [5, 50, 3, 60].entries()) unsorted.writeUInt32BE(v, i * 4);
     await writeFile(path, unsorted);
     expect(await OffsetIndex.load(path, 0n, 100)).toBeNull();
     const beyond = Buffer.alloc(8);
-    (beyond.writeUInt32BE(1, 0), beyond.writeUInt32BE(500, 4));
+    beyond.writeUInt32BE(1, 0);
+    beyond.writeUInt32BE(500, 4);
     await writeFile(path, beyond);
     expect(await OffsetIndex.load(path, 0n, 100)).toBeNull();
     expect(await OffsetIndex.load(path, 0n, 501)).not.toBeNull();
