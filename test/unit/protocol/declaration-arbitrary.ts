@@ -78,3 +78,69 @@ export function messageArbitrary(
   const flexible = decl.flexibleFrom !== null && version >= decl.flexibleFrom;
   return structArbitrary(decl.fields, version, flexible);
 }
+
+/**
+ * Keeps only the fields `value` would carry at `version` (declaration order), dropping the rest — so one
+ * full fixture can state the expected body for every version.
+ */
+export function projectToVersion(
+  fields: readonly FieldDeclaration[],
+  version: number,
+  flexible: boolean,
+  value: Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const field of fields) {
+    if (!inVersionRange(field.versions, version)) continue;
+    if (field.tag !== undefined && !flexible) continue;
+    if (!(field.name in value)) continue;
+    const v = value[field.name];
+    if (field.type === 'struct' && v !== null && typeof v === 'object') {
+      out[field.name] = projectToVersion(field.fields ?? [], version, flexible, v as Record<string, unknown>);
+    } else if (field.type === '[]struct' && Array.isArray(v)) {
+      out[field.name] = v.map((item) =>
+        projectToVersion(field.fields ?? [], version, flexible, item as Record<string, unknown>),
+      );
+    } else {
+      out[field.name] = v;
+    }
+  }
+  return out;
+}
+
+/** Leaf values of a body in wire order (arrays as a length marker then items), for comparing with other codecs. */
+export function wireLeaves(
+  fields: readonly FieldDeclaration[],
+  version: number,
+  flexible: boolean,
+  value: Record<string, unknown>,
+  out: unknown[] = [],
+): unknown[] {
+  for (const field of fields) {
+    if (!inVersionRange(field.versions, version)) continue;
+    if (field.tag !== undefined) continue;
+    const v = value[field.name];
+    if (field.type === '[]struct' || field.type === 'struct') {
+      const items = field.type === 'struct' ? [v] : (v as unknown[] | null);
+      if (items === null) {
+        out.push(null);
+        continue;
+      }
+      if (field.type === '[]struct') out.push(`len:${items.length}`);
+      for (const item of items)
+        wireLeaves(field.fields ?? [], version, flexible, item as Record<string, unknown>, out);
+    } else if (Array.isArray(v)) {
+      out.push(`len:${v.length}`);
+      for (const item of v) out.push(normalizeLeaf(item));
+    } else {
+      out.push(normalizeLeaf(v));
+    }
+  }
+  return out;
+}
+
+export function normalizeLeaf(v: unknown): unknown {
+  if (typeof v === 'bigint') return v.toString();
+  if (Buffer.isBuffer(v)) return `hex:${v.toString('hex')}`;
+  return v;
+}
