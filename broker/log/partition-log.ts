@@ -427,6 +427,11 @@ export class PartitionLog {
       this.handleCache.forget(last);
       await Promise.all(drop.map((s) => this.deleteSegment(s)));
       const newEnd = await last.truncateTo(offset);
+      if (newEnd < this.startOffset) {
+        // The cut fell inside the batch holding the log start: the log now starts where it ends.
+        this.startOffset = newEnd;
+        await writeFileAtomically(join(this.dir, LOG_START_OFFSET_FILE), formatOffsetCheckpoint(newEnd));
+      }
       if (this.epochCache.truncateFromEnd(newEnd)) await this.epochCache.save();
       if (this.recoveryPoint > newEnd) this.recoveryPoint = newEnd;
       await this.persistRecoveryPoint(true);
@@ -543,6 +548,21 @@ export class PartitionLog {
     await writeFileAtomically(join(this.dir, CLEAN_SHUTDOWN_FILE), '');
     await this.closeSegments();
     this.logger.debug({ logEndOffset: this.logEndOffset }, 'partition log closed');
+  }
+
+  /**
+   * Drops the log without a clean shutdown: no flush, no index save, no marker; the next open
+   * recovers. What a storage error (or a crash) leaves behind; tests use it to simulate one.
+   */
+  async abandon(): Promise<void> {
+    if (!this.closed) {
+      await this.queue.run(async () => {
+        this.closed = true;
+      });
+    }
+    this.stopTimer();
+    await Promise.allSettled([...this.background]);
+    await this.closeSegments();
   }
 
   /** Closes and removes the partition directory (topic deletion, replica reassignment). */

@@ -511,7 +511,7 @@ describe('PartitionLog restart and recovery', () => {
     const fs = await import('node:fs/promises');
     await fs.truncate(path, fourBatches + 30);
     await fs.appendFile(path, Buffer.alloc(500, 0xab));
-    opened.splice(opened.indexOf(log), 1);
+    await log.abandon();
     const reopened = await openLog();
     expect(reopened.logEndOffset).toBe(8n);
     expect((await stat(path)).size).toBe(fourBatches);
