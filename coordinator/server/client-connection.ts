@@ -19,6 +19,8 @@ const log = componentLogger('zk-connection');
 export interface ConnectionHost {
   readonly maxFrameSize: number;
   durableZxid(): number;
+  /** Called when a frame has to wait for the log, so the host flushes this connection later. */
+  outputBlocked(connection: ClientConnection): void;
   handleConnect(connection: ClientConnection, reader: JuteReader): void;
   handleRequest(connection: ClientConnection, xid: number, type: number, reader: JuteReader): void;
   handleFourLetterWord(connection: ClientConnection, word: string): void;
@@ -60,7 +62,7 @@ export class ClientConnection implements Watcher {
 
   private onData(chunk: Buffer): void {
     if (this.closed || this.closeWhenFlushed) return;
-    let buffer = this.inbound === null ? chunk : Buffer.concat([this.inbound, chunk]);
+    const buffer = this.inbound === null ? chunk : Buffer.concat([this.inbound, chunk]);
     let offset = 0;
     try {
       while (buffer.length - offset >= 4 && !this.closeWhenFlushed && !this.closed) {
@@ -115,6 +117,7 @@ export class ClientConnection implements Watcher {
       return;
     }
     this.outbound.push({ bytes, zxid });
+    if (this.outbound.length === 1) this.host.outputBlocked(this);
   }
 
   get hasBlockedOutput(): boolean {

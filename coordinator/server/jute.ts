@@ -104,29 +104,34 @@ export class JuteWriter {
   }
 
   int(value: number): this {
-    this.buffer.writeInt32BE(value, this.ensure(4));
+    const at = this.ensure(4);
+    this.buffer.writeInt32BE(value, at);
     return this;
   }
 
   long(value: number): this {
-    this.buffer.writeBigInt64BE(BigInt(value), this.ensure(8));
+    const at = this.ensure(8);
+    this.buffer.writeBigInt64BE(BigInt(value), at);
     return this;
   }
 
   bigLong(value: bigint): this {
-    this.buffer.writeBigInt64BE(BigInt.asIntN(64, value), this.ensure(8));
+    const at = this.ensure(8);
+    this.buffer.writeBigInt64BE(BigInt.asIntN(64, value), at);
     return this;
   }
 
   bool(value: boolean): this {
-    this.buffer[this.ensure(1)] = value ? 1 : 0;
+    const at = this.ensure(1);
+    this.buffer[at] = value ? 1 : 0;
     return this;
   }
 
   buffer_(value: Buffer | null): this {
     if (value === null) return this.int(-1);
     this.int(value.length);
-    value.copy(this.buffer, this.ensure(value.length));
+    const at = this.ensure(value.length);
+    value.copy(this.buffer, at);
     return this;
   }
 
@@ -134,7 +139,8 @@ export class JuteWriter {
     if (value === null) return this.int(-1);
     const length = Buffer.byteLength(value);
     this.int(length);
-    this.buffer.write(value, this.ensure(length), 'utf8');
+    const at = this.ensure(length);
+    this.buffer.write(value, at, 'utf8');
     return this;
   }
 

@@ -133,10 +133,12 @@ export class ZooKeeperServer implements ConnectionHost {
     }
   }
 
-  /** Queues a frame and remembers the connection if the frame must wait for the log. */
+  outputBlocked(connection: ClientConnection): void {
+    this.blocked.add(connection);
+  }
+
   private send(connection: ClientConnection, bytes: Buffer, zxid: number): void {
     connection.send(bytes, zxid);
-    if (connection.hasBlockedOutput) this.blocked.add(connection);
   }
 
   private replyHeader(
@@ -146,7 +148,6 @@ export class ZooKeeperServer implements ConnectionHost {
     zxid = this.tree.lastZxid,
   ): void {
     connection.replyHeader(xid, zxid, err);
-    if (connection.hasBlockedOutput) this.blocked.add(connection);
   }
 
   private reply(
@@ -474,7 +475,6 @@ export class ZooKeeperServer implements ConnectionHost {
       connection.replyHeader(xid, 0, ErrorCode.authFailed, this.tree.lastZxid);
       connection.closeAfterFlush();
     }
-    if (connection.hasBlockedOutput) this.blocked.add(connection);
   }
 
   private setWatches(connection: ClientConnection, xid: number, reader: JuteReader, version2: boolean): void {
