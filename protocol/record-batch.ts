@@ -389,8 +389,10 @@ function readRecord(reader: Reader, header: RecordBatchHeader, logAppendTime: bo
       lengthAt,
     );
   }
+  // Fields are read with the batch-wide reader (no per-record reader: this is the consume hot path);
+  // it cannot run past the records data, and overrunning this record is caught below.
   const end = reader.offset + length;
-  const record = new Reader(reader.buffer, reader.offset, end);
+  const record = reader;
   record.readInt8('record attributes');
   const timestampDelta = record.readVarlong('record timestampDelta');
   const offsetDelta = record.readVarint('record offsetDelta');
@@ -398,7 +400,7 @@ function readRecord(reader: Reader, header: RecordBatchHeader, logAppendTime: bo
   const value = readNullableVarintBytes(record, 'record value');
   const headerCountAt = record.offset;
   const headerCount = record.readVarint('record header count');
-  if (headerCount < 0 || headerCount > Math.floor(record.remaining / MIN_HEADER_SIZE)) {
+  if (headerCount < 0 || headerCount > Math.floor((end - record.offset) / MIN_HEADER_SIZE)) {
     record.fail('record header count', `header count ${headerCount} out of range`, headerCountAt);
   }
   const headers = new Array<RecordHeader>(headerCount);
@@ -413,10 +415,13 @@ function readRecord(reader: Reader, header: RecordBatchHeader, logAppendTime: bo
       value: readNullableVarintBytes(record, 'record header value'),
     };
   }
-  if (record.remaining !== 0) {
-    record.fail('record', `${record.remaining} bytes left over inside a record of length ${length}`);
+  if (record.offset !== end) {
+    record.fail(
+      'record',
+      `record of length ${length} ends at ${record.offset - end} bytes from its declared end`,
+      lengthAt,
+    );
   }
-  reader.offset = end;
   return {
     offset: header.baseOffset + BigInt(offsetDelta),
     timestamp: logAppendTime ? header.maxTimestamp : header.baseTimestamp + timestampDelta,
