@@ -5,7 +5,7 @@
  *
  *   npx tsx bench/record-batch.ts [--seconds 1]
  */
-import { performance } from 'node:perf_hooks';
+import { runBench, secondsFromArgs } from './bench-harness.js';
 import { CompressionCodec } from '../protocol/compression.js';
 import { crc32c } from '../protocol/crc32c.js';
 import { decodeRecordBatchSync, encodeRecordBatchSync, type RecordInput } from '../protocol/record-batch.js';
@@ -15,26 +15,16 @@ export interface RecordBatchBenchResult {
   bench: 'record-batch';
   case: string;
   mbPerSec: number;
+  /** Batches (or CRC passes) per second. */
+  opsPerSec: number;
   recordsPerSec?: number;
   ratio?: number;
 }
 
 const MiB = 1024 * 1024;
 
-/** Runs `fn` repeatedly for about `seconds` after a short warm-up; returns operations per second. */
-function opsPerSecond(fn: () => void, seconds: number): number {
-  const warmUntil = performance.now() + Math.min(200, seconds * 200);
-  while (performance.now() < warmUntil) fn();
-  let ops = 0;
-  const start = performance.now();
-  const end = start + seconds * 1000;
-  let now = start;
-  while (now < end) {
-    fn();
-    ops++;
-    now = performance.now();
-  }
-  return (ops * 1000) / (now - start);
+function opsPerSecond(name: string, fn: () => unknown, seconds: number): number {
+  return runBench(name, fn, { seconds, bench: 'record-batch' }).opsPerSec;
 }
 
 /** Log-line-like 100-byte values: compressible the way real payloads are, not all zeros. */
@@ -54,19 +44,25 @@ export function runRecordBatchBench(seconds = 1): RecordBatchBenchResult[] {
 
   // 1 MiB batch of 1 KiB records; validation = header checks + CRC-32C over the whole batch.
   const big = encodeRecordBatchSync({ records: makeRecords(1020, 1024) });
-  const crcOnly = opsPerSecond(() => crc32c(big), seconds);
+  const crcOnly = opsPerSecond('crc32c', () => crc32c(big), seconds);
   results.push({
     bench: 'record-batch',
     case: 'crc32c 1 MiB (ceiling)',
+    opsPerSec: crcOnly,
     mbPerSec: (crcOnly * big.length) / MiB,
   });
-  const validate = opsPerSecond(() => {
-    stampBaseOffset(big, 0, 42n);
-    validateRecordBatch(big);
-  }, seconds);
+  const validate = opsPerSecond(
+    'validate',
+    () => {
+      stampBaseOffset(big, 0, 42n);
+      validateRecordBatch(big);
+    },
+    seconds,
+  );
   results.push({
     bench: 'record-batch',
     case: `validate header+CRC ${(big.length / MiB).toFixed(2)} MiB batch`,
+    opsPerSec: validate,
     mbPerSec: (validate * big.length) / MiB,
   });
 
@@ -82,11 +78,12 @@ export function runRecordBatchBench(seconds = 1): RecordBatchBenchResult[] {
   ]) {
     const name = CompressionCodec[compression].toLowerCase();
     const batch = encodeRecordBatchSync({ compression, records });
-    const encode = opsPerSecond(() => encodeRecordBatchSync({ compression, records }), seconds);
-    const decode = opsPerSecond(() => decodeRecordBatchSync(batch), seconds);
+    const encode = opsPerSecond('encode', () => encodeRecordBatchSync({ compression, records }), seconds);
+    const decode = opsPerSecond('decode', () => decodeRecordBatchSync(batch), seconds);
     results.push({
       bench: 'record-batch',
       case: `encode ${name} 1000 x 100 B`,
+      opsPerSec: encode,
       mbPerSec: (encode * payload) / MiB,
       recordsPerSec: encode * records.length,
       ratio: payload / batch.length,
@@ -94,6 +91,7 @@ export function runRecordBatchBench(seconds = 1): RecordBatchBenchResult[] {
     results.push({
       bench: 'record-batch',
       case: `decode ${name} 1000 x 100 B`,
+      opsPerSec: decode,
       mbPerSec: (decode * payload) / MiB,
       recordsPerSec: decode * records.length,
     });
@@ -102,9 +100,7 @@ export function runRecordBatchBench(seconds = 1): RecordBatchBenchResult[] {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const at = process.argv.indexOf('--seconds');
-  const seconds = at > 0 ? Number(process.argv[at + 1]) : 1;
-  const results = runRecordBatchBench(seconds);
+  const results = runRecordBatchBench(secondsFromArgs());
   for (const r of results) {
     const extra = [
       r.recordsPerSec === undefined ? '' : `${Math.round(r.recordsPerSec).toLocaleString('en-US')} records/s`,
