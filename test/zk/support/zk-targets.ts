@@ -7,6 +7,7 @@ import {
   apacheZooKeeperAvailable,
   startApacheZooKeeper,
 } from '../../../coordinator/apache-ensemble.js';
+import { startZooKeeperServer } from '../../../coordinator/server/index.js';
 import { ZooKeeperSession, type ZooKeeperSessionOptions } from '../../../coordinator/zk-session.js';
 
 /**
@@ -32,19 +33,7 @@ export const CONFORMANCE_TARGETS: ZooKeeperTargetName[] = (
   process.env.SLUICE_ZK_TARGETS?.split(',') ?? ['embedded', 'apache-ensemble']
 ).map((name) => name.trim() as ZooKeeperTargetName);
 
-interface EmbeddedServerModule {
-  startZooKeeperServer(options?: {
-    host?: string;
-    port?: number;
-    dataDir?: string;
-    tickTime?: number;
-  }): Promise<{ host: string; port: number; connectionString: string; close(): Promise<void> }>;
-}
-
 async function startEmbedded(): Promise<ZooKeeperTarget> {
-  // The specifier is computed so that this file compiles while the embedded server is being written.
-  const specifier = '../../../coordinator/server/index.js';
-  const { startZooKeeperServer } = (await import(specifier)) as EmbeddedServerModule;
   const dataDir = await mkdtemp(join(tmpdir(), 'sluice-zk-conformance-'));
   const server = await startZooKeeperServer({
     host: '127.0.0.1',
