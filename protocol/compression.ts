@@ -53,6 +53,12 @@ export class DecompressionLimitError extends DecompressionError {
   }
 }
 
+/**
+ * snappy's default hands back native-owned "external" buffers, whose creation and finalisation cost
+ * more than the (de)compression itself for batch-sized inputs: copying measured ~6x faster here.
+ */
+const SNAPPY_COPY = { copyOutputData: true } as const;
+
 const gzipAsync = promisify(zlib.gzip);
 const unzipAsync = promisify(zlib.unzip);
 
@@ -63,7 +69,7 @@ export function compressSync(codec: CompressionCodec, data: Buffer): Buffer {
     case CompressionCodec.Gzip:
       return zlib.gzipSync(data);
     case CompressionCodec.Snappy:
-      return snappy.compressSync(data);
+      return snappy.compressSync(data, SNAPPY_COPY);
     case CompressionCodec.Lz4:
       return lz4.compressFrameSync(data);
     case CompressionCodec.Zstd:
@@ -79,7 +85,7 @@ export async function compress(codec: CompressionCodec, data: Buffer): Promise<B
     case CompressionCodec.Gzip:
       return gzipAsync(data);
     case CompressionCodec.Snappy:
-      return snappy.compress(data);
+      return snappy.compress(data, SNAPPY_COPY);
     case CompressionCodec.Lz4:
       return lz4.compressFrame(data);
     default:
@@ -210,7 +216,7 @@ function decompressSnappy(data: Buffer, limit: number): Buffer {
 
 function snappyBlock(block: Buffer): Buffer {
   try {
-    const out = snappy.uncompressSync(block, { asBuffer: true });
+    const out = snappy.uncompressSync(block, { asBuffer: true, ...SNAPPY_COPY });
     if (typeof out === 'string') throw new Error('snappy returned a string');
     return out;
   } catch (err) {
