@@ -25,6 +25,16 @@ export const brokerConfigDefinitions = {
     default: null,
     doc: 'Addresses clients are told to use (default: listeners).',
   },
+  'listener.security.protocol.map': {
+    type: 'list',
+    default: 'PLAINTEXT:PLAINTEXT',
+    doc: 'Listener name to security protocol (only PLAINTEXT is served).',
+  },
+  'inter.broker.listener.name': {
+    type: 'string',
+    default: null,
+    doc: 'Listener other brokers use (default: the first listener).',
+  },
   'log.dirs': { type: 'list', default: null, doc: 'Where partition logs live (first entry is used).' },
   'log.dir': { type: 'string', default: './data/broker-0', doc: 'Used when log.dirs is not set.' },
   'zookeeper.connect': {
@@ -211,6 +221,9 @@ export interface BrokerConfig {
   brokerId: number;
   listeners: Listener[];
   advertisedListeners: Listener[];
+  /** Listener name → security protocol; every listener name must map to PLAINTEXT. */
+  listenerSecurityProtocols: Map<string, string>;
+  interBrokerListenerName: string;
   logDir: string;
   zookeeperConnect: string;
   zookeeperSessionTimeoutMs: number;
@@ -289,6 +302,30 @@ export function resolveBrokerConfig(...sources: Array<Map<string, string>>): Bro
   const advertisedListeners =
     advertisedText === null ? listeners : parseListeners(advertisedText, 'advertised.listeners');
 
+  const listenerSecurityProtocols = new Map<string, string>();
+  for (const pair of (raw('listener.security.protocol.map') ?? '').split(',')) {
+    const [name, protocol] = pair.split(':').map((part) => part.trim().toUpperCase());
+    if (name && protocol) listenerSecurityProtocols.set(name, protocol);
+  }
+  for (const listener of [...listeners, ...advertisedListeners]) {
+    const protocol =
+      listenerSecurityProtocols.get(listener.name) ??
+      (listener.name === 'PLAINTEXT' ? 'PLAINTEXT' : undefined);
+    if (protocol !== 'PLAINTEXT') {
+      throw new ConfigError(
+        `listener ${listener.name} needs a PLAINTEXT entry in listener.security.protocol.map (only PLAINTEXT is served)`,
+        'listener.security.protocol.map',
+      );
+    }
+  }
+  const interBrokerListenerName = (raw('inter.broker.listener.name') ?? listeners[0]!.name).toUpperCase();
+  if (!advertisedListeners.some((listener) => listener.name === interBrokerListenerName)) {
+    throw new ConfigError(
+      `inter.broker.listener.name ${interBrokerListenerName} is not among the advertised listeners`,
+      'inter.broker.listener.name',
+    );
+  }
+
   const logDirs = raw('log.dirs');
   const logDir = logDirs !== null ? logDirs.split(',')[0]!.trim() : raw('log.dir')!;
 
@@ -303,6 +340,8 @@ export function resolveBrokerConfig(...sources: Array<Map<string, string>>): Bro
     brokerId: int('broker.id'),
     listeners,
     advertisedListeners,
+    listenerSecurityProtocols,
+    interBrokerListenerName,
     logDir,
     zookeeperConnect: raw('zookeeper.connect')!,
     zookeeperSessionTimeoutMs: int('zookeeper.session.timeout.ms'),

@@ -84,3 +84,25 @@ describe('server.properties', () => {
     ]);
   });
 });
+
+describe('listeners', () => {
+  it('supports named listeners with a protocol map and an inter-broker listener', () => {
+    const config = resolveBrokerConfig(
+      new Map([
+        ['listeners', 'INTERNAL://0.0.0.0:29092,EXTERNAL://0.0.0.0:9092'],
+        ['advertised.listeners', 'INTERNAL://broker-1:29092,EXTERNAL://localhost:9092'],
+        ['listener.security.protocol.map', 'INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT'],
+        ['inter.broker.listener.name', 'INTERNAL'],
+      ]),
+    );
+    expect(config.interBrokerListenerName).toBe('INTERNAL');
+    expect(config.advertisedListeners.map((l) => `${l.name}:${l.host}:${l.port}`)).toEqual([
+      'INTERNAL:broker-1:29092',
+      'EXTERNAL:localhost:9092',
+    ]);
+  });
+
+  it('refuses listeners without a PLAINTEXT mapping', () => {
+    expect(() => resolveBrokerConfig(new Map([['listeners', 'SSL://:9093']]))).toThrow(/protocol\.map/);
+  });
+});
