@@ -2,7 +2,14 @@ import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CompressionCodec } from '../../../protocol/compression.js';
-import { Lz4Codec, registerKafkaJsCodecs, SnappyCodec, ZstdCodec } from '../../../protocol/kafkajs-codecs.js';
+import { DecompressionLimitError } from '../../../protocol/compression.js';
+import {
+  kafkaJsCodecs,
+  Lz4Codec,
+  registerKafkaJsCodecs,
+  SnappyCodec,
+  ZstdCodec,
+} from '../../../protocol/kafkajs-codecs.js';
 import {
   decodeRecordBatch,
   decodeRecordBatches,
@@ -128,6 +135,17 @@ describe('kafkajs interop', () => {
     const codec = ZstdCodec();
     const data = Buffer.from('kafkajs '.repeat(50));
     expect((await codec.decompress(await codec.compress({ buffer: data }))).equals(data)).toBe(true);
+  });
+
+  it('plugins built with kafkaJsCodecs({ maxOutputBytes }) refuse larger output', async () => {
+    const limited = kafkaJsCodecs({ maxOutputBytes: 1000 });
+    for (const factory of [limited.snappy, limited.lz4, limited.zstd]) {
+      const codec = factory();
+      const packed = await codec.compress({ buffer: Buffer.alloc(5000) });
+      await expect(codec.decompress(packed)).rejects.toBeInstanceOf(DecompressionLimitError);
+      const small = await codec.compress({ buffer: Buffer.alloc(1000, 1) });
+      expect((await codec.decompress(small)).equals(Buffer.alloc(1000, 1))).toBe(true);
+    }
   });
 
   for (const compression of CODECS) {
