@@ -1,8 +1,7 @@
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CompressionCodec } from '../../../protocol/compression.js';
-import { DecompressionLimitError } from '../../../protocol/compression.js';
+import { CompressionCodec, DecompressionLimitError } from '../../../protocol/compression.js';
 import {
   kafkaJsCodecs,
   Lz4Codec,
