@@ -24,12 +24,15 @@ import { codecFor, isFlexible } from './schema/compile.js';
 /**
  * Top-level Kafka message codec.
  *
- * Framing convention: `encodeRequest`/`encodeResponse` return bytes WITH the 4-byte size prefix (ready to
- * write to a socket); `decodeRequest`/`decodeResponse` take a frame WITHOUT it (what `FrameDecoder`
- * yields). The `*Body` variants encode/decode the body alone (no header, no prefix).
+ * Framing convention: `encodeRequest`/`encodeResponse` (and their `*Chunks` variants) return bytes WITH
+ * the 4-byte size prefix, ready to write to a socket; `decodeRequest`/`decodeResponse` take a frame
+ * WITHOUT it (what `FrameDecoder` yields). The `*Body` variants encode/decode the body alone (no header,
+ * no prefix).
  *
  * Whole-frame decoders ignore bytes after the body, as Kafka does; `*Body` decoders require the body to
- * fill the buffer exactly.
+ * fill the buffer exactly. Decoded `bytes`/`records` values are views into the frame (no copy). Fields a
+ * version does not have are absent (undefined) in decoded bodies; when encoding, a missing field is
+ * written as its declared default (else zero/empty, or null if nullable).
  */
 
 export type TypedRequestHeader<K extends ApiKey> = RequestHeader & { apiKey: K };
@@ -53,27 +56,32 @@ export function supportedApi(apiKey: number, version: number, correlationId?: nu
   return api;
 }
 
-function initialCapacity(body: object): number {
-  // Produce bodies carry a big records buffer; guess big enough to avoid regrowing for them.
-  return 'topicData' in body ? 1024 + recordsBytes((body as RequestBodies[0]).topicData) : 256;
+function writeRequest<K extends ApiKey>(header: TypedRequestHeader<K>, body: RequestBodies[K]): Writer {
+  const api = supportedApi(header.apiKey, header.apiVersion, header.correlationId);
+  const w = new Writer(256);
+  const sizeAt = w.reserveInt32();
+  writeRequestHeader(w, header, requestHeaderVersion(isFlexible(api, header.apiVersion)));
+  codecFor(api.request, header.apiVersion).encode(w, body);
+  return w.setInt32At(sizeAt, w.length - 4);
 }
 
-function recordsBytes(topics: RequestBodies[0]['topicData']): number {
-  let n = 0;
-  for (const t of topics) for (const p of t.partitionData) n += p.records?.length ?? 0;
-  return n;
-}
-
+/** A whole request frame, size prefix included, as one buffer. */
 export function encodeRequest<K extends ApiKey>(
   header: TypedRequestHeader<K>,
   body: RequestBodies[K],
 ): Buffer {
-  const api = supportedApi(header.apiKey, header.apiVersion, header.correlationId);
-  const w = new Writer(initialCapacity(body));
-  const sizeAt = w.reserveInt32();
-  writeRequestHeader(w, header, requestHeaderVersion(isFlexible(api, header.apiVersion)));
-  codecFor(api.request, header.apiVersion).encode(w, body);
-  return w.setInt32At(sizeAt, w.offset - 4).finish();
+  return writeRequest(header, body).finish();
+}
+
+/**
+ * The same frame as `encodeRequest`, as pieces for a vectored write: large `records` buffers are
+ * referenced, not copied (do not mutate them until written).
+ */
+export function encodeRequestChunks<K extends ApiKey>(
+  header: TypedRequestHeader<K>,
+  body: RequestBodies[K],
+): Buffer[] {
+  return writeRequest(header, body).finishChunks();
 }
 
 export function encodeRequestBody<K extends ApiKey>(
@@ -82,7 +90,7 @@ export function encodeRequestBody<K extends ApiKey>(
   body: RequestBodies[K],
 ): Buffer {
   const api = supportedApi(apiKey, version);
-  const w = new Writer(initialCapacity(body));
+  const w = new Writer(256);
   codecFor(api.request, version).encode(w, body);
   return w.finish();
 }
@@ -115,18 +123,41 @@ export function decodeRequestBody<K extends ApiKey>(
   return body as unknown as RequestBodies[K];
 }
 
+function writeResponse<K extends ApiKey>(
+  apiKey: K,
+  version: number,
+  correlationId: number,
+  body: ResponseBodies[K],
+): Writer {
+  const api = supportedApi(apiKey, version, correlationId);
+  const w = new Writer(256);
+  const sizeAt = w.reserveInt32();
+  writeResponseHeader(w, correlationId, responseHeaderVersion(apiKey, isFlexible(api, version)));
+  codecFor(api.response, version).encode(w, body);
+  return w.setInt32At(sizeAt, w.length - 4);
+}
+
+/** A whole response frame, size prefix included, as one buffer. */
 export function encodeResponse<K extends ApiKey>(
   apiKey: K,
   version: number,
   correlationId: number,
   body: ResponseBodies[K],
 ): Buffer {
-  const api = supportedApi(apiKey, version, correlationId);
-  const w = new Writer(256);
-  const sizeAt = w.reserveInt32();
-  writeResponseHeader(w, correlationId, responseHeaderVersion(apiKey, isFlexible(api, version)));
-  codecFor(api.response, version).encode(w, body);
-  return w.setInt32At(sizeAt, w.offset - 4).finish();
+  return writeResponse(apiKey, version, correlationId, body).finish();
+}
+
+/**
+ * The same frame as `encodeResponse`, as pieces for a vectored write (`socket.cork()`, write each piece,
+ * `socket.uncork()`): large `records` buffers (Fetch) are referenced, not copied.
+ */
+export function encodeResponseChunks<K extends ApiKey>(
+  apiKey: K,
+  version: number,
+  correlationId: number,
+  body: ResponseBodies[K],
+): Buffer[] {
+  return writeResponse(apiKey, version, correlationId, body).finishChunks();
 }
 
 export function encodeResponseBody<K extends ApiKey>(

@@ -5,13 +5,27 @@ const UUID_PATTERN = /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
+/** Buffers at least this large are referenced by `writeRawRef` instead of copied. */
+export const ZERO_COPY_MIN_BYTES = 64 * 1024;
+
 /**
  * Growable big-endian writer for the Kafka wire format. `finish()` returns a view of the written bytes
- * (no copy); the writer must not be reused afterwards.
+ * (no copy unless `writeRawRef` referenced external buffers); the writer must not be reused afterwards.
+ *
+ * `writeRawRef` lets big payloads (record sets) be referenced rather than copied; `finishChunks()` then
+ * returns the pieces for a vectored socket write.
  */
 export class Writer {
   private buf: Buffer;
+  /** Write position inside the current internal buffer. */
   offset = 0;
+  /** Completed pieces when external buffers were referenced; empty otherwise. */
+  private chunks: Buffer[] = [];
+  private chunkedBytes = 0;
+  /** Start (in `buf`) of the internal bytes not yet moved into `chunks`. */
+  private chunkStart = 0;
+  /** Whether chunks[0] is a segment of an internal buffer starting at position 0. */
+  private firstChunkInternal = false;
 
   constructor(initialCapacity = 256) {
     this.buf = Buffer.allocUnsafe(Math.max(16, initialCapacity));
@@ -28,8 +42,36 @@ export class Writer {
     this.buf = next;
   }
 
+  /** Total bytes written so far, including referenced external buffers. */
+  get length(): number {
+    return this.chunkedBytes + this.offset - this.chunkStart;
+  }
+
   finish(): Buffer {
-    return this.buf.subarray(0, this.offset);
+    if (this.chunks.length === 0) return this.buf.subarray(0, this.offset);
+    return Buffer.concat(this.finishChunks(), this.length);
+  }
+
+  /** The written bytes as a list of pieces (internal segments and referenced buffers), in order. */
+  finishChunks(): Buffer[] {
+    if (this.chunks.length === 0) return [this.buf.subarray(0, this.offset)];
+    const tail = this.buf.subarray(this.chunkStart, this.offset);
+    return tail.length > 0 ? [...this.chunks, tail] : [...this.chunks];
+  }
+
+  /** Like `writeRaw`, but large buffers are referenced, not copied: do not mutate `b` until sent. */
+  writeRawRef(b: Buffer): this {
+    if (b.length < ZERO_COPY_MIN_BYTES) return this.writeRaw(b);
+    if (this.chunks.length === 0) this.firstChunkInternal = this.offset > 0;
+    if (this.offset > this.chunkStart) {
+      const segment = this.buf.subarray(this.chunkStart, this.offset);
+      this.chunks.push(segment);
+      this.chunkedBytes += segment.length;
+    }
+    this.chunks.push(b);
+    this.chunkedBytes += b.length;
+    this.chunkStart = this.offset;
+    return this;
   }
 
   writeInt8(v: number): this {
@@ -270,6 +312,10 @@ export class Writer {
 
   setInt32At(at: number, v: number): this {
     this.buf.writeInt32BE(v, at);
+    // Once pieces were split off, the slot may live in the first piece (a view of an older buffer).
+    // (writing both is harmless when they share memory)
+    const first = this.chunks[0];
+    if (first && this.firstChunkInternal && at + 4 <= first.length) first.writeInt32BE(v, at);
     return this;
   }
 }

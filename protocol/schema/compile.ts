@@ -126,8 +126,30 @@ function scalarCodec(
             decode: (r) => r.readString(path),
             minSize: 2,
           };
-    case 'bytes':
     case 'records':
+      // Record sets are referenced, not copied, so encode*Chunks can hand them to the socket as they are.
+      return {
+        encode: flexible
+          ? (w, v) => {
+              const b = nullable ? (v as Buffer | null) : (requireNonNull(v, path) as Buffer);
+              if (b === null) w.writeUVarint(0);
+              else w.writeUVarint(b.length + 1).writeRawRef(b);
+            }
+          : (w, v) => {
+              const b = nullable ? (v as Buffer | null) : (requireNonNull(v, path) as Buffer);
+              if (b === null) w.writeInt32(-1);
+              else w.writeInt32(b.length).writeRawRef(b);
+            },
+        decode: flexible
+          ? nullable
+            ? (r) => r.readCompactNullableBytes(path)
+            : (r) => r.readCompactBytes(path)
+          : nullable
+            ? (r) => r.readNullableBytes(path)
+            : (r) => r.readBytes(path),
+        minSize: flexible ? 1 : 4,
+      };
+    case 'bytes':
       if (flexible) {
         return nullable
           ? {
