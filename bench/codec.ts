@@ -12,6 +12,7 @@ import {
   decodeRequest,
   decodeResponse,
   encodeRequest,
+  encodeRequestChunks,
   encodeResponse,
   type MetadataResponse,
   type ProduceRequest,
@@ -74,6 +75,16 @@ export function runCodecBench(seconds: number): BenchResult[] {
         bytesPerOp: frame.length,
         seconds,
       }),
+    );
+    results.push(
+      runBench(
+        `Produce v${version} request encode, chunked (records referenced)`,
+        () => encodeRequestChunks(header, produce),
+        {
+          bytesPerOp: frame.length,
+          seconds,
+        },
+      ),
     );
     results.push(
       runBench(`Produce v${version} request decode (1 MiB records, zero-copy)`, () => decodeRequest(body), {
