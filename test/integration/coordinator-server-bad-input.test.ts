@@ -11,7 +11,9 @@ import { RawZkClient } from '../unit/coordinator-server/raw-zk-client.js';
 
 type Client = zookeeper.Client;
 
-function call<T>(fn: (cb: (error: Error | null, value: T) => void) => void): Promise<T> {
+function call<T>(
+  fn: (cb: (error: Error | zookeeper.Exception | null, value: T) => void) => void,
+): Promise<T> {
   return new Promise((resolve, reject) => fn((error, value) => (error ? reject(error) : resolve(value))));
 }
 
