@@ -5,6 +5,7 @@ import * as lz4 from 'lz4-napi';
 import * as snappy from 'snappy';
 import * as zstd from 'zstd-napi';
 import { CompressionCodec } from './compression-codec.js';
+import { decompressLz4Frames, Lz4FrameError } from './lz4-frame.js';
 
 export { CompressionCodec, isCompressionCodec } from './compression-codec.js';
 
@@ -13,9 +14,10 @@ export { CompressionCodec, isCompressionCodec } from './compression-codec.js';
  * reads: gzip (RFC 1952), raw snappy, the LZ4 *frame* format, zstd frames. Readers also accept
  * xerial-framed snappy, which the Java client writes.
  *
- * Every decompression is bounded (`maxOutputBytes`, default 256 MiB): where the format declares
- * sizes (snappy, lz4 frames, zstd frame headers) they are checked before any output is allocated,
- * and the rest is capped while decoding. A batch claiming more gets DecompressionLimitError.
+ * Every decompression is bounded (`maxOutputBytes`, default 256 MiB): declared sizes (snappy length
+ * preambles, lz4 frame content sizes) are checked before any output is allocated; gzip, lz4 and zstd
+ * output is capped while decoding. A batch producing more gets DecompressionLimitError.
+ * LZ4 frames are decoded by lz4-frame.ts (faster than lz4-napi's decoder); lz4-napi writes them.
  */
 
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024;
@@ -107,12 +109,7 @@ export function decompressSync(
     case CompressionCodec.Snappy:
       return decompressSnappy(data, limit);
     case CompressionCodec.Lz4:
-      checkLz4FrameBound(data, limit);
-      return checkLimit(
-        codec,
-        guarded(codec, limit, () => lz4.decompressFrameSync(data)),
-        limit,
-      );
+      return decompressLz4(data, limit);
     case CompressionCodec.Zstd:
       return decompressZstd(data, limit);
     default:
@@ -129,11 +126,6 @@ export async function decompress(
   switch (codec) {
     case CompressionCodec.Gzip:
       return guardedAsync(codec, limit, () => unzipAsync(data, { maxOutputLength: Math.max(1, limit) }));
-    case CompressionCodec.Lz4: {
-      checkLz4FrameBound(data, limit);
-      const out = await guardedAsync(codec, limit, () => lz4.decompressFrame(data));
-      return checkLimit(codec, out, limit);
-    }
     default:
       return decompressSync(codec, data, options);
   }
@@ -240,68 +232,18 @@ function checkDeclared(codec: CompressionCodec, declared: number, limit: number)
   if (declared > limit) throw new DecompressionLimitError(codec, limit, declared);
 }
 
-// ---- lz4 frame format: bound the output from the block headers before decoding ----
+// ---- lz4 frame format: our decoder (lz4-frame.ts), bounded while it decodes ----
 
-const LZ4_FRAME_MAGIC = 0x184d2204;
-const LZ4_SKIPPABLE_MASK = 0xfffffff0;
-const LZ4_SKIPPABLE_MAGIC = 0x184d2a50;
-const LZ4_BLOCK_MAX_SIZES: Record<number, number> = {
-  4: 64 * 1024,
-  5: 256 * 1024,
-  6: 1024 * 1024,
-  7: 4 * 1024 * 1024,
-};
-
-/**
- * Walks the frame(s) and adds up what each block can decode to (a compressed block at most its
- * frame's block maximum, a stored block its own size). Encoders fill every block but the last, so
- * this bound is tight within one block; the real output is checked again after decoding.
- */
-function checkLz4FrameBound(data: Buffer, limit: number): void {
-  const codec = CompressionCodec.Lz4;
-  const fail = (why: string): never => {
-    throw new DecompressionError(codec, why);
-  };
-  let pos = 0;
-  let bound = 0;
-  while (pos < data.length) {
-    if (data.length - pos < 8) fail('truncated lz4 frame header');
-    const magic = data.readUInt32LE(pos);
-    if ((magic & LZ4_SKIPPABLE_MASK) >>> 0 === LZ4_SKIPPABLE_MAGIC) {
-      pos += 8 + data.readUInt32LE(pos + 4);
-      continue;
+function decompressLz4(data: Buffer, limit: number): Buffer {
+  try {
+    return decompressLz4Frames(data, limit);
+  } catch (err) {
+    if (err instanceof Lz4FrameError) {
+      throw err.limitExceeded
+        ? new DecompressionLimitError(CompressionCodec.Lz4, limit, err.claimed)
+        : new DecompressionError(CompressionCodec.Lz4, err.message);
     }
-    if (magic !== LZ4_FRAME_MAGIC) fail(`not an lz4 frame (magic 0x${magic.toString(16)})`);
-    const flg = data[pos + 4]!;
-    const bd = data[pos + 5]!;
-    if (flg >> 6 !== 1) fail(`unsupported lz4 frame version ${flg >> 6}`);
-    const blockChecksum = (flg & 0x10) !== 0;
-    const contentSize = (flg & 0x08) !== 0;
-    const contentChecksum = (flg & 0x04) !== 0;
-    const dictId = (flg & 0x01) !== 0;
-    const blockMax =
-      LZ4_BLOCK_MAX_SIZES[(bd >> 4) & 0x07] ?? fail(`invalid lz4 block size id ${(bd >> 4) & 0x07}`);
-    pos += 6;
-    if (contentSize) {
-      if (data.length - pos < 8) fail('truncated lz4 frame header');
-      checkDeclared(codec, bound + Number(data.readBigUInt64LE(pos)), limit);
-      pos += 8;
-    }
-    if (dictId) pos += 4;
-    pos += 1; // header checksum
-    for (;;) {
-      if (data.length - pos < 4) fail('truncated lz4 block');
-      const word = data.readUInt32LE(pos);
-      pos += 4;
-      if (word === 0) break; // end mark
-      const stored = (word & 0x80000000) !== 0;
-      const size = word & 0x7fffffff;
-      if (size > data.length - pos) fail('lz4 block length exceeds the remaining input');
-      bound += stored ? size : blockMax;
-      pos += size + (blockChecksum ? 4 : 0);
-      if (bound > limit + blockMax) throw new DecompressionLimitError(codec, limit);
-    }
-    if (contentChecksum) pos += 4;
+    throw wrapError(CompressionCodec.Lz4, limit, err);
   }
 }
 

@@ -165,7 +165,7 @@ describe('decompression bombs', () => {
     expect((err as Error).message).toMatch(/1099511627776 bytes/);
   });
 
-  it('lz4: many small blocks adding up past the limit are refused from the block headers', () => {
+  it('lz4: many small blocks adding up past the limit are refused while decoding', () => {
     const frame = fixture('independent-blockcrc.lz4'); // 64 KiB blocks, 192 KiB in all
     expect(
       errorOf(() => decompressSync(CompressionCodec.Lz4, frame, { maxOutputBytes: 64 * 1024 })),
