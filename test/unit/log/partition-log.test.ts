@@ -310,6 +310,21 @@ describe('PartitionLog segments', () => {
     expect(await readAllOffsets(log)).toEqual(range(4, 12));
   });
 
+  it("keeps closed segments' newest timestamps across a restart (time retention and lookup after reopen)", async () => {
+    const config = { segmentBytes: 1024, retentionMs: 5000 };
+    const log = await openLog(config);
+    for (let i = 0; i < 12; i++) {
+      await log.append(makeBatch({ count: 1, valueBytes: 400, timestamp: BigInt(1000 * i) }), {
+        leaderEpoch: 0,
+      });
+    }
+    await log.close();
+    const reopened = await openLog(config);
+    expect(await reopened.offsetForTimestamp(6500n)).toEqual({ offset: 7n, timestamp: 7000n });
+    expect((await reopened.applyRetention(9000)).deletedSegments).toBe(2);
+    expect(reopened.logStartOffset).toBe(4n);
+  });
+
   it('deletes by retention.bytes, oldest first, keeping the active segment', async () => {
     const log = await openLog({ segmentBytes: 1024, retentionBytes: 2500, retentionMs: -1 });
     for (let i = 0; i < 12; i++)
