@@ -183,7 +183,7 @@ export function isXerialSnappy(data: Buffer): boolean {
 function decompressSnappy(data: Buffer, limit: number): Buffer {
   const codec = CompressionCodec.Snappy;
   if (!isXerialSnappy(data)) {
-    checkDeclared(codec, snappyUncompressedLength(data), limit);
+    checkSnappyBlock(data, limit);
     return snappyBlock(data);
   }
   // Xerial: after the header, blocks of [compressed length i32 BE][raw snappy block].
@@ -199,7 +199,7 @@ function decompressSnappy(data: Buffer, limit: number): Buffer {
     }
     const block = data.subarray(pos, pos + blockLength);
     pos += blockLength;
-    total += snappyUncompressedLength(block);
+    total += checkSnappyBlock(block, limit - total);
     checkDeclared(codec, total, limit);
     blocks.push(block);
   }
@@ -226,6 +226,23 @@ function snappyUncompressedLength(block: Buffer): number {
     if ((byte & 0x80) === 0) return value;
   }
   throw new DecompressionError(CompressionCodec.Snappy, 'invalid snappy length preamble');
+}
+
+/**
+ * The snappy library allocates the declared length before decoding, so check it first: against the
+ * limit, and against what the block could possibly expand to (the best snappy element, a 3-byte
+ * copy, yields 64 bytes), so a corrupt preamble cannot make a few bytes allocate megabytes.
+ */
+function checkSnappyBlock(block: Buffer, limit: number): number {
+  const declared = snappyUncompressedLength(block);
+  checkDeclared(CompressionCodec.Snappy, declared, limit);
+  if (declared > block.length * 22) {
+    throw new DecompressionError(
+      CompressionCodec.Snappy,
+      `block of ${block.length} bytes cannot expand to the ${declared} bytes it declares`,
+    );
+  }
+  return declared;
 }
 
 function checkDeclared(codec: CompressionCodec, declared: number, limit: number): void {

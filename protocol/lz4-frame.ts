@@ -97,7 +97,9 @@ function decodeFrame(data: Buffer, start: number, out: Output): number {
     if (out.length + claimed > out.limit) {
       throw new Lz4FrameError('declared content size exceeds the limit', true, out.length + claimed);
     }
-    out.ensure(claimed);
+    // Preallocate what is plausible: LZ4 cannot expand input more than ~255x, so a forged claim
+    // cannot make a tiny frame allocate a large buffer.
+    out.ensure(Math.min(claimed, (data.length - pos) * 256));
     pos += 8;
   }
   pos += 1; // header checksum

@@ -157,6 +157,14 @@ describe('decompression bombs', () => {
     );
   });
 
+  it('snappy: a preamble claiming more than the block could expand to is corrupt, not allocated', () => {
+    const claim = Buffer.from([0xe8, 0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]); // 1000 bytes from 10
+    const err = errorOf(() => decompressSync(CompressionCodec.Snappy, claim));
+    expect(err).toBeInstanceOf(DecompressionError);
+    expect(err).not.toBeInstanceOf(DecompressionLimitError);
+    expect((err as Error).message).toMatch(/cannot expand/);
+  });
+
   it('lz4: a frame whose content size claims more than the limit is refused from its header', () => {
     const frame = Buffer.from(fixture('linked-content-size.lz4'));
     frame.writeBigUInt64LE(2n ** 40n, 6); // content size field (FLG has C.Size)
