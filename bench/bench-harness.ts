@@ -7,8 +7,11 @@ import { performance } from 'node:perf_hooks';
 export interface BenchResult {
   bench: string;
   name: string;
+  /** Wall-clock throughput. */
   opsPerSec: number;
-  /** MiB processed per second, when `bytesPerOp` was given. */
+  /** Throughput per second of this process's CPU time: steadier than wall clock on a busy machine. */
+  cpuOpsPerSec?: number;
+  /** MiB processed per wall-clock second, when `bytesPerOp` was given. */
   mbPerSec?: number;
   bytesPerOp?: number;
 }
@@ -36,6 +39,7 @@ export function runBench(name: string, fn: () => unknown, options: BenchOptions 
   const warmUntil = performance.now() + Math.min(300, seconds * 250);
   while (performance.now() < warmUntil) fn();
   let ops = 0;
+  const cpuStart = process.cpuUsage();
   const start = performance.now();
   const end = start + seconds * 1000;
   let now = start;
@@ -44,8 +48,10 @@ export function runBench(name: string, fn: () => unknown, options: BenchOptions 
     ops++;
     now = performance.now();
   }
+  const cpu = process.cpuUsage(cpuStart);
   const opsPerSec = (ops * 1000) / (now - start);
-  const result: BenchResult = { bench: options.bench ?? 'codec', name, opsPerSec };
+  const cpuOpsPerSec = (ops * 1e6) / Math.max(1, cpu.user + cpu.system);
+  const result: BenchResult = { bench: options.bench ?? 'codec', name, opsPerSec, cpuOpsPerSec };
   if (options.bytesPerOp !== undefined) {
     result.bytesPerOp = options.bytesPerOp;
     result.mbPerSec = (opsPerSec * options.bytesPerOp) / MiB;
@@ -55,11 +61,15 @@ export function runBench(name: string, fn: () => unknown, options: BenchOptions 
 
 /** Prints a human table, then one JSON line per result (for comparing runs). */
 export function printResults(results: readonly BenchResult[]): void {
-  console.log(`${'benchmark'.padEnd(58)} ${'ops/s'.padStart(12)} ${'MB/s'.padStart(10)}`);
+  const count = (n: number | undefined) =>
+    n === undefined || Number.isNaN(n) ? '' : Math.round(n).toLocaleString('en-US');
+  console.log(
+    `${'benchmark'.padEnd(58)} ${'ops/s'.padStart(12)} ${'ops/cpu-s'.padStart(12)} ${'MB/s'.padStart(10)}`,
+  );
   for (const r of results) {
     const mb = r.mbPerSec === undefined ? '' : r.mbPerSec.toFixed(0);
     console.log(
-      `${r.name.padEnd(58)} ${Math.round(r.opsPerSec).toLocaleString('en-US').padStart(12)} ${mb.padStart(10)}`,
+      `${r.name.padEnd(58)} ${count(r.opsPerSec).padStart(12)} ${count(r.cpuOpsPerSec).padStart(12)} ${mb.padStart(10)}`,
     );
   }
   for (const r of results) console.log(JSON.stringify(r));
