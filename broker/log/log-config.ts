@@ -20,6 +20,11 @@ export interface LogConfig {
   indexIntervalBytes: number;
   /** Largest batch (LOG_OVERHEAD + batchLength) an append accepts. */
   maxMessageBytes: number;
+  /**
+   * message.timestamp.type: CreateTime keeps the producer's timestamps; LogAppendTime makes the
+   * leader stamp its clock into each batch's maxTimestamp (one CRC recomputation per batch).
+   */
+  messageTimestampType: 'CreateTime' | 'LogAppendTime';
 }
 
 /** Kafka's defaults: 1 GiB segments, 7 days, no size limit, flushing left to the OS. */
@@ -32,6 +37,7 @@ export const defaultLogConfig: LogConfig = {
   flushIntervalMs: Number.POSITIVE_INFINITY,
   indexIntervalBytes: 4096,
   maxMessageBytes: 1024 * 1024 + 12,
+  messageTimestampType: 'CreateTime',
 };
 
 /** Positions in the sparse index are u32, so a segment may not outgrow that (Kafka caps at 2 GiB too). */

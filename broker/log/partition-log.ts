@@ -3,9 +3,13 @@ import { join } from 'node:path';
 import { componentLogger, type Logger } from '../../log/logger.js';
 import { decodeRecordBatch } from '../../protocol/record-batch.js';
 import {
+  computeRecordBatchCrc,
+  makeAttributes,
+  RecordBatchField,
   recordBatchSizeAt,
   stampBaseOffset,
   stampPartitionLeaderEpoch,
+  TimestampType,
 } from '../../protocol/record-batch-header.js';
 import { inspectAppendBatches, type IncomingBatch } from './append-batches.js';
 import {
@@ -59,7 +63,7 @@ export interface AppendOptions {
 export interface AppendResult {
   baseOffset: bigint;
   lastOffset: bigint;
-  /** -1: topics use CreateTime, so the broker does not overwrite timestamps (Produce response field). */
+  /** The time stamped into the batches under LogAppendTime; -1 under CreateTime (Produce response). */
   logAppendTimeMs: bigint;
   recordsCount: number;
 }
@@ -258,6 +262,8 @@ export class PartitionLog {
       recordsCount += batch.recordsCount;
     }
     const lastOffset = next - 1n;
+    const stampAppendTime = assignOffsets && this.config.messageTimestampType === 'LogAppendTime';
+    if (stampAppendTime) for (const batch of incoming) stampLogAppendTime(bytes, batch, nowMs);
 
     let incomingMaxTimestamp = -1n;
     for (const batch of incoming)
@@ -286,7 +292,8 @@ export class PartitionLog {
       this.unflushedMessages = 0;
       syncSeq = seq;
     }
-    return { result: { baseOffset: firstOffset, lastOffset, logAppendTimeMs: -1n, recordsCount }, syncSeq };
+    const logAppendTimeMs = stampAppendTime ? BigInt(nowMs) : -1n;
+    return { result: { baseOffset: firstOffset, lastOffset, logAppendTimeMs, recordsCount }, syncSeq };
   }
 
   private shouldRoll(
@@ -638,6 +645,21 @@ export class PartitionLog {
   private ensureOpen(): void {
     if (this.closed) throw new LogClosedError(this.dir);
   }
+}
+
+/**
+ * LogAppendTime: sets the timestamp-type bit and maxTimestamp (both inside the CRC's coverage, unlike
+ * the offset and epoch), then recomputes the CRC. Records keep their deltas; consumers read the
+ * batch's maxTimestamp as every record's timestamp.
+ */
+function stampLogAppendTime(bytes: Buffer, batch: IncomingBatch, nowMs: number): void {
+  const at = batch.position;
+  const attributes = bytes.readInt16BE(at + RecordBatchField.attributes);
+  const appendTime = makeAttributes({ timestampType: TimestampType.LogAppendTime });
+  bytes.writeInt16BE(attributes | appendTime, at + RecordBatchField.attributes);
+  bytes.writeBigInt64BE(BigInt(nowMs), at + RecordBatchField.maxTimestamp);
+  bytes.writeUInt32BE(computeRecordBatchCrc(bytes, at), at + RecordBatchField.crc);
+  batch.maxTimestamp = BigInt(nowMs);
 }
 
 /** Index of the last segment whose base offset is <= `offset` (0 when `offset` precedes them all). */

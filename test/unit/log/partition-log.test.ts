@@ -76,6 +76,18 @@ describe('PartitionLog append and read', () => {
     );
   });
 
+  it('stamps the broker clock under LogAppendTime and keeps the CRC valid', async () => {
+    const log = await openLog({ messageTimestampType: 'LogAppendTime' }, { now: () => 1_234_567 });
+    const batch = makeBatch({ count: 3, timestamp: 5n });
+    const result = await log.append(batch, { leaderEpoch: 0 });
+    expect(result.logAppendTimeMs).toBe(1_234_567n);
+    const { records } = await log.read(0n, { maxBytes: 1 << 20 });
+    const [decoded] = decodeRecordBatchesSync(records); // checks the CRC
+    expect(decoded!.header.maxTimestamp).toBe(1_234_567n);
+    expect(decoded!.header.attributes & 0x08).toBe(0x08);
+    expect(await log.offsetForTimestamp(1_000_000n)).toMatchObject({ offset: 0n });
+  });
+
   it('appends several batches of one produce request as one unit', async () => {
     const log = await openLog();
     const batches = Buffer.concat([
