@@ -57,6 +57,8 @@ export const ErrorCode = {
   invalidCallback: -113,
   invalidACL: -114,
   authFailed: -115,
+  /** Only for checkWatches/removeWatches, which node-zookeeper-client never sends. */
+  noWatcher: -121,
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];

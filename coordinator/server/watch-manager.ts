@@ -1,35 +1,51 @@
 /**
- * One-shot watches, owned by connections (as in ZooKeeper: a watch dies with the connection that set it;
- * the client re-arms it with setWatches after reconnecting).
+ * Watches, owned by connections (as in ZooKeeper: a watch dies with the connection that set it; the
+ * client re-arms it with setWatches after reconnecting).
+ *
+ * - one-shot data watches (getData, exists — on a missing node it waits for NodeCreated) and child
+ *   watches (getChildren), removed when they fire;
+ * - persistent watches (addWatch mode 0): every event on the node, never removed;
+ * - persistent recursive watches (addWatch mode 1): created/deleted/dataChanged on the node and all
+ *   its descendants, but no NodeChildrenChanged (ZooKeeper suppresses those for recursive watches).
+ * A connection gets at most one notification per event however many of its watches match.
  */
 import { EventType, type EventTypeValue } from './protocol-constants.js';
 import type { TreeEvent } from './data-tree.js';
+import { parentOf } from './paths.js';
 
 /** Whoever receives notifications (a client connection). */
 export interface Watcher {
   notify(type: EventTypeValue, path: string, zxid: number): void;
 }
 
+type WatchKind = 'data' | 'child' | 'persistent' | 'recursive';
+
+/** Which watches removeWatches/checkWatches address (WatcherType: 1 children, 2 data, 3 any). */
+export const WatcherType = { children: 1, data: 2, any: 3 } as const;
+
 export class WatchManager {
-  /** getData/exists watches (exists on a missing node waits here for NodeCreated). */
-  private readonly dataWatches = new Map<string, Set<Watcher>>();
-  private readonly childWatches = new Map<string, Set<Watcher>>();
-  private readonly byWatcher = new Map<Watcher, { data: Set<string>; child: Set<string> }>();
+  private readonly tables: Record<WatchKind, Map<string, Set<Watcher>>> = {
+    data: new Map(),
+    child: new Map(),
+    persistent: new Map(),
+    recursive: new Map(),
+  };
+  private readonly byWatcher = new Map<Watcher, Record<WatchKind, Set<string>>>();
 
   addDataWatch(path: string, watcher: Watcher): void {
-    this.add(this.dataWatches, path, watcher, 'data');
+    this.add('data', path, watcher);
   }
 
   addChildWatch(path: string, watcher: Watcher): void {
-    this.add(this.childWatches, path, watcher, 'child');
+    this.add('child', path, watcher);
   }
 
-  private add(
-    table: Map<string, Set<Watcher>>,
-    path: string,
-    watcher: Watcher,
-    kind: 'data' | 'child',
-  ): void {
+  addPersistentWatch(path: string, watcher: Watcher, recursive: boolean): void {
+    this.add(recursive ? 'recursive' : 'persistent', path, watcher);
+  }
+
+  private add(kind: WatchKind, path: string, watcher: Watcher): void {
+    const table = this.tables[kind];
     let set = table.get(path);
     if (set === undefined) {
       set = new Set();
@@ -38,67 +54,90 @@ export class WatchManager {
     set.add(watcher);
     let index = this.byWatcher.get(watcher);
     if (index === undefined) {
-      index = { data: new Set(), child: new Set() };
+      index = { data: new Set(), child: new Set(), persistent: new Set(), recursive: new Set() };
       this.byWatcher.set(watcher, index);
     }
     index[kind].add(path);
   }
 
-  private take(
-    table: Map<string, Set<Watcher>>,
-    path: string,
-    kind: 'data' | 'child',
-  ): Set<Watcher> | undefined {
+  private take(kind: 'data' | 'child', path: string, into: Set<Watcher>): void {
+    const table = this.tables[kind];
     const set = table.get(path);
-    if (set === undefined) return undefined;
+    if (set === undefined) return;
     table.delete(path);
-    for (const watcher of set) this.byWatcher.get(watcher)?.[kind].delete(path);
-    return set;
+    for (const watcher of set) {
+      this.byWatcher.get(watcher)?.[kind].delete(path);
+      into.add(watcher);
+    }
   }
 
-  /** Fires and removes the watches the events trigger; one NodeDeleted per watcher per node. */
+  /** Fires the watches the events trigger (removing the one-shot ones). */
   trigger(events: readonly TreeEvent[], zxid: number): void {
     if (this.byWatcher.size === 0) return;
+    const { persistent, recursive } = this.tables;
     for (const { type, path } of events) {
-      switch (type) {
-        case EventType.nodeCreated:
-        case EventType.nodeDataChanged:
-          for (const watcher of this.take(this.dataWatches, path, 'data') ?? [])
-            watcher.notify(type, path, zxid);
-          break;
-        case EventType.nodeChildrenChanged:
-          for (const watcher of this.take(this.childWatches, path, 'child') ?? [])
-            watcher.notify(type, path, zxid);
-          break;
-        case EventType.nodeDeleted: {
-          const notified = new Set<Watcher>();
-          for (const watcher of this.take(this.dataWatches, path, 'data') ?? []) notified.add(watcher);
-          for (const watcher of this.take(this.childWatches, path, 'child') ?? []) notified.add(watcher);
-          for (const watcher of notified) watcher.notify(type, path, zxid);
-          break;
+      const targets = new Set<Watcher>();
+      if (type === EventType.nodeCreated || type === EventType.nodeDataChanged)
+        this.take('data', path, targets);
+      else if (type === EventType.nodeChildrenChanged) this.take('child', path, targets);
+      else {
+        this.take('data', path, targets);
+        this.take('child', path, targets);
+      }
+      for (const watcher of persistent.get(path) ?? []) targets.add(watcher);
+      if (recursive.size > 0 && type !== EventType.nodeChildrenChanged) {
+        for (let at = path; ; at = parentOf(at)) {
+          for (const watcher of recursive.get(at) ?? []) targets.add(watcher);
+          if (at === '/') break;
         }
       }
+      for (const watcher of targets) watcher.notify(type, path, zxid);
     }
+  }
+
+  private kindsFor(watcherType: number): WatchKind[] {
+    if (watcherType === WatcherType.children) return ['child', 'persistent'];
+    if (watcherType === WatcherType.data) return ['data', 'persistent', 'recursive'];
+    return ['data', 'child', 'persistent', 'recursive'];
+  }
+
+  /** checkWatches: does `watcher` hold a watch of that type on `path`? */
+  has(path: string, watcherType: number, watcher: Watcher): boolean {
+    const index = this.byWatcher.get(watcher);
+    return index !== undefined && this.kindsFor(watcherType).some((kind) => index[kind].has(path));
+  }
+
+  /** removeWatches: drops `watcher`'s watches of that type on `path`; false if there were none. */
+  remove(path: string, watcherType: number, watcher: Watcher): boolean {
+    const index = this.byWatcher.get(watcher);
+    if (index === undefined) return false;
+    let removed = false;
+    for (const kind of this.kindsFor(watcherType)) {
+      if (!index[kind].delete(path)) continue;
+      removed = true;
+      this.dropFrom(kind, path, watcher);
+    }
+    return removed;
   }
 
   removeWatcher(watcher: Watcher): void {
     const index = this.byWatcher.get(watcher);
     if (index === undefined) return;
-    for (const path of index.data) this.dropFrom(this.dataWatches, path, watcher);
-    for (const path of index.child) this.dropFrom(this.childWatches, path, watcher);
+    for (const kind of Object.keys(index) as WatchKind[]) {
+      for (const path of index[kind]) this.dropFrom(kind, path, watcher);
+    }
     this.byWatcher.delete(watcher);
   }
 
-  private dropFrom(table: Map<string, Set<Watcher>>, path: string, watcher: Watcher): void {
-    const set = table.get(path);
+  private dropFrom(kind: WatchKind, path: string, watcher: Watcher): void {
+    const set = this.tables[kind].get(path);
     set?.delete(watcher);
-    if (set?.size === 0) table.delete(path);
+    if (set?.size === 0) this.tables[kind].delete(path);
   }
 
   get watchCount(): number {
     let count = 0;
-    for (const set of this.dataWatches.values()) count += set.size;
-    for (const set of this.childWatches.values()) count += set.size;
+    for (const table of Object.values(this.tables)) for (const set of table.values()) count += set.size;
     return count;
   }
 }

@@ -443,6 +443,26 @@ export class ZooKeeperServer implements ConnectionHost {
         this.reply(connection, xid, (w) => w.vector(infos, (ww, i) => ww.string(i.scheme).string(i.user)));
         return;
       }
+      case OpCode.addWatch: {
+        const path = readPath(reader);
+        const mode = reader.int();
+        if (mode !== 0 && mode !== 1) throw new KeeperError(ErrorCode.badArguments);
+        this.watches.addPersistentWatch(path, connection, mode === 1);
+        this.reply(connection, xid, (w) => w.int(0)); // ErrorResponse(0), as ZooKeeper answers
+        return;
+      }
+      case OpCode.checkWatches:
+      case OpCode.removeWatches: {
+        const path = readPath(reader);
+        const watcherType = reader.int();
+        const found =
+          type === OpCode.checkWatches
+            ? this.watches.has(path, watcherType, connection)
+            : this.watches.remove(path, watcherType, connection);
+        if (!found) throw new KeeperError(ErrorCode.noWatcher);
+        this.replyHeader(connection, xid, 0);
+        return;
+      }
       case OpCode.auth:
         this.auth(connection, xid, reader);
         return;
@@ -499,6 +519,10 @@ export class ZooKeeperServer implements ConnectionHost {
       else if (node.pzxid > relative) connection.notify(4, path, zxid);
       else this.watches.addChildWatch(path, connection);
     }
+    // Persistent watches are simply armed again (ZooKeeper replays nothing for them).
+    for (const path of request.persistentWatches) this.watches.addPersistentWatch(path, connection, false);
+    for (const path of request.persistentRecursiveWatches)
+      this.watches.addPersistentWatch(path, connection, true);
     this.replyHeader(connection, xid, 0);
   }
 

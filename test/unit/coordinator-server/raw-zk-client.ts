@@ -57,12 +57,7 @@ export class RawZkClient {
   /** Opens a connection and establishes (or resumes) a session. */
   static async session(
     port: number,
-    {
-      timeoutMs = 4000,
-      sessionId = 0n,
-      passwd = Buffer.alloc(16),
-      omitReadOnly = false,
-    } = {},
+    { timeoutMs = 4000, sessionId = 0n, passwd = Buffer.alloc(16), omitReadOnly = false } = {},
   ): Promise<{ client: RawZkClient; response: ConnectResponse }> {
     const client = await RawZkClient.open(port);
     const writer = JuteWriter.framed();
