@@ -1,0 +1,128 @@
+// Metadata (key 3), versions 0-9: live brokers (advertised address of the listener the request came
+// in on), cluster id, controller id, topics with leader, leader epoch, replicas, ISR and offline
+// replicas. Missing topics are auto-created when auto.create.topics.enable is on and (v4+) the
+// request allows it; the answer for such a topic is LEADER_NOT_AVAILABLE until clients retry.
+// Not implemented: authorized operations (always the "not requested" default), internal topics.
+import { ErrorCode } from '../../protocol/errors.js';
+import type { MetadataResponse } from '../../protocol/index.js';
+import { metadataRequest } from '../../protocol/messages/metadata.js';
+import type { BrokerServices } from '../broker-services.js';
+import { checkTopicName, TopicCreationError } from '../topic-creator.js';
+import { defineApiHandler } from './api-handler.js';
+
+type TopicEntry = MetadataResponse['topics'][number];
+
+export const metadataHandler = defineApiHandler({
+  apiKey: 3,
+  minVersion: metadataRequest.versions[0],
+  maxVersion: metadataRequest.versions[1],
+  async handle(body, context, broker) {
+    const version = context.header.apiVersion;
+    const cache = broker.metadata;
+    // v0: an empty list means every topic; v1+: null means every topic.
+    const all = body.topics === null || (version === 0 && body.topics.length === 0);
+    const allowAutoCreate =
+      broker.config.autoCreateTopicsEnable && (version < 4 || body.allowAutoTopicCreation !== false);
+
+    const topics: TopicEntry[] = [];
+    if (all) {
+      for (const name of [...cache.topics.keys()].sort()) topics.push(describeTopic(broker, name));
+    } else {
+      for (const { name } of body.topics ?? []) {
+        if (cache.topics.has(name)) topics.push(describeTopic(broker, name));
+        else topics.push(await missingTopic(broker, name, allowAutoCreate));
+      }
+    }
+    return {
+      throttleTimeMs: 0,
+      brokers: brokerList(broker, context.listenerName),
+      clusterId: cache.clusterId,
+      controllerId: controllerId(broker),
+      topics,
+      clusterAuthorizedOperations: -2147483648,
+    };
+  },
+});
+
+/**
+ * Until the controller issue lands there may be no /controller; any broker can serve admin requests,
+ * so clients are pointed at the lowest live broker id then.
+ */
+export function controllerId(broker: BrokerServices): number {
+  return broker.metadata.controllerId ?? broker.metadata.liveBrokerIds()[0] ?? broker.brokerId;
+}
+
+function brokerList(broker: BrokerServices, listenerName: string): MetadataResponse['brokers'] {
+  const result: MetadataResponse['brokers'] = [];
+  for (const id of broker.metadata.liveBrokerIds()) {
+    const registration = broker.metadata.brokers.get(id)!;
+    const endpoint =
+      registration.endpoints.find((e) => e.listener === listenerName) ?? registration.endpoints[0];
+    const host = endpoint?.host ?? registration.host;
+    const port = endpoint?.port ?? registration.port;
+    result.push({ nodeId: id, host, port, rack: registration.rack });
+  }
+  return result;
+}
+
+function describeTopic(broker: BrokerServices, name: string): TopicEntry {
+  const topic = broker.metadata.topics.get(name)!;
+  const live = new Set(broker.metadata.liveBrokerIds());
+  return {
+    errorCode: 0,
+    name,
+    isInternal: false,
+    partitions: topic.assignment.map((replicas, partitionIndex) => {
+      const state = topic.states[partitionIndex] ?? null;
+      const leaderLive = state !== null && state.leader >= 0 && live.has(state.leader);
+      return {
+        errorCode: leaderLive ? 0 : ErrorCode.LEADER_NOT_AVAILABLE,
+        partitionIndex,
+        leaderId: leaderLive ? state.leader : -1,
+        leaderEpoch: state?.leaderEpoch ?? -1,
+        replicaNodes: replicas,
+        isrNodes: state?.isr ?? [],
+        offlineReplicas: replicas.filter((id) => !live.has(id)),
+      };
+    }),
+    topicAuthorizedOperations: -2147483648,
+  };
+}
+
+async function missingTopic(
+  broker: BrokerServices,
+  name: string,
+  allowAutoCreate: boolean,
+): Promise<TopicEntry> {
+  const entry = (errorCode: number): TopicEntry => ({
+    errorCode,
+    name,
+    isInternal: false,
+    partitions: [],
+    topicAuthorizedOperations: -2147483648,
+  });
+  if (!allowAutoCreate) return entry(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  try {
+    checkTopicName(name);
+    await broker.topicCreator.create(
+      {
+        name,
+        numPartitions: broker.config.numPartitions,
+        replicationFactor: broker.config.defaultReplicationFactor,
+      },
+      broker.metadata.liveBrokerIds(),
+    );
+    broker.logger.info({ topic: name }, 'auto-created topic');
+  } catch (error) {
+    if (error instanceof TopicCreationError) {
+      if (error.code !== ErrorCode.TOPIC_ALREADY_EXISTS) return entry(error.code);
+    } else {
+      broker.logger.warn({ err: error, topic: name }, 'auto-create failed');
+      return entry(ErrorCode.UNKNOWN_SERVER_ERROR);
+    }
+  }
+  await broker.clusterSync.refreshTopic(name);
+  return broker.metadata.topics.has(name)
+    ? describeTopic(broker, name)
+    : entry(ErrorCode.LEADER_NOT_AVAILABLE);
+}

@@ -1,0 +1,116 @@
+// Produce (key 0), versions 3-9: validates each partition's batches (CRC-32C, sizes) and appends the
+// bytes as received, offsets stamped. acks 0 (no response), 1 (after the local append), -1 (after the
+// ISR has it: ReplicaManager's Partition.waitForIsr; immediate with ISR = [self]).
+// Errors: 2 CORRUPT_MESSAGE, 10 MESSAGE_TOO_LARGE, 3 UNKNOWN_TOPIC_OR_PARTITION, 6 NOT_LEADER_OR_FOLLOWER,
+// 5 LEADER_NOT_AVAILABLE, 76 UNSUPPORTED_COMPRESSION_TYPE (zstd below v7), 21 INVALID_REQUIRED_ACKS,
+// 19 NOT_ENOUGH_REPLICAS (ISR below min.insync.replicas with acks=-1), 7 REQUEST_TIMED_OUT.
+// Not implemented: transactions, idempotent de-duplication, LogAppendTime stamping, record errors.
+import { ErrorCode } from '../../protocol/errors.js';
+import type { ProduceResponse } from '../../protocol/index.js';
+import { produceRequest } from '../../protocol/messages/produce.js';
+import {
+  CompressionCodec,
+  compressionOf,
+  recordBatchesIn,
+  CorruptRecordBatchError,
+} from '../../protocol/record-batch-header.js';
+import type { BrokerServices } from '../broker-services.js';
+import { LogError } from '../log/log-errors.js';
+import { defineApiHandler } from './api-handler.js';
+
+type PartitionResponse = ProduceResponse['responses'][number]['partitionResponses'][number];
+
+export const produceHandler = defineApiHandler({
+  apiKey: 0,
+  minVersion: produceRequest.versions[0],
+  maxVersion: produceRequest.versions[1],
+  async handle(body, context, broker) {
+    const version = context.header.apiVersion;
+    const acks = body.acks;
+    const responses = await Promise.all(
+      body.topicData.map(async (topic) => ({
+        name: topic.name,
+        partitionResponses: await Promise.all(
+          topic.partitionData.map((p) =>
+            producePartition(broker, topic.name, p.index, p.records, acks, body.timeoutMs, version),
+          ),
+        ),
+      })),
+    );
+    if (acks === 0) return null;
+    return { responses, throttleTimeMs: 0 };
+  },
+});
+
+async function producePartition(
+  broker: BrokerServices,
+  topic: string,
+  index: number,
+  records: Buffer | null,
+  acks: number,
+  timeoutMs: number,
+  version: number,
+): Promise<PartitionResponse> {
+  const fail = (errorCode: number, errorMessage: string | null = null): PartitionResponse => ({
+    index,
+    errorCode,
+    baseOffset: -1n,
+    logAppendTimeMs: -1n,
+    logStartOffset: -1n,
+    recordErrors: [],
+    errorMessage,
+  });
+  if (acks !== 0 && acks !== 1 && acks !== -1) return fail(ErrorCode.INVALID_REQUIRED_ACKS);
+  const partition = broker.replicas.get({ topic, partition: index });
+  if (!partition) {
+    const known = broker.metadata.topics.get(topic);
+    if (!known || index < 0 || index >= known.assignment.length)
+      return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    const state = known.states[index];
+    return fail(
+      state && state.leader >= 0 ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.LEADER_NOT_AVAILABLE,
+    );
+  }
+  if (!partition.isLeader) return fail(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  if (records === null || records.length === 0) return fail(ErrorCode.CORRUPT_MESSAGE, 'no record batch');
+  if (version < 7 && hasZstd(records)) {
+    return fail(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'zstd needs Produce v7 or later');
+  }
+  if (acks === -1 && partition.state.isr.length < broker.config.minInsyncReplicas) {
+    return fail(ErrorCode.NOT_ENOUGH_REPLICAS);
+  }
+  try {
+    const result = await partition.appendAsLeader(records);
+    if (acks === -1 && !(await partition.waitForIsr(result.lastOffset, timeoutMs))) {
+      return fail(ErrorCode.REQUEST_TIMED_OUT);
+    }
+    return {
+      index,
+      errorCode: 0,
+      baseOffset: result.baseOffset,
+      logAppendTimeMs: result.logAppendTimeMs,
+      logStartOffset: partition.log.logStartOffset,
+      recordErrors: [],
+      errorMessage: null,
+    };
+  } catch (error) {
+    if (error instanceof CorruptRecordBatchError || error instanceof LogError) {
+      broker.logger.info({ topic, partition: index, err: error.message }, 'produce rejected');
+      return fail(error.code, error.message);
+    }
+    broker.logger.error({ err: error, topic, partition: index }, 'produce failed');
+    return fail(ErrorCode.UNKNOWN_SERVER_ERROR);
+  }
+}
+
+/** True when any complete batch in `records` is zstd-compressed (header only, no decoding). */
+export function hasZstd(records: Buffer): boolean {
+  try {
+    for (const { header } of recordBatchesIn(records)) {
+      if (compressionOf(header.attributes) === CompressionCodec.Zstd) return true;
+    }
+  } catch {
+    // An unreadable header is the append's problem: it answers CORRUPT_MESSAGE.
+  }
+  return false;
+}

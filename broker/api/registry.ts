@@ -1,0 +1,39 @@
+import type { ApiKey } from '../../protocol/index.js';
+import type { ApiHandler } from './api-handler.js';
+import { apiVersionsHandler } from './api-versions.js';
+import { fetchHandler } from './fetch.js';
+import { metadataHandler } from './metadata.js';
+import { produceHandler } from './produce.js';
+
+/**
+ * Every API the broker serves. ApiVersions advertises exactly this list, so what is advertised is
+ * what is handled; an API missing here is answered as unsupported.
+ */
+const HANDLERS: ReadonlyArray<ApiHandler<ApiKey>> = [
+  produceHandler,
+  fetchHandler,
+  metadataHandler,
+  apiVersionsHandler,
+] as unknown as ReadonlyArray<ApiHandler<ApiKey>>;
+
+export class ApiRegistry {
+  private readonly byKey: Map<number, ApiHandler<ApiKey>>;
+
+  constructor(handlers: ReadonlyArray<ApiHandler<ApiKey>> = HANDLERS) {
+    this.byKey = new Map(handlers.map((h) => [h.apiKey, h]));
+  }
+
+  /** The handler for `apiKey` if it handles `version`. */
+  handlerFor(apiKey: number, version: number): ApiHandler<ApiKey> | undefined {
+    const handler = this.byKey.get(apiKey);
+    if (!handler || version < handler.minVersion || version > handler.maxVersion) return undefined;
+    return handler;
+  }
+
+  /** ApiVersions' list, in api-key order. */
+  advertised(): Array<{ apiKey: number; minVersion: number; maxVersion: number }> {
+    return [...this.byKey.values()]
+      .map(({ apiKey, minVersion, maxVersion }) => ({ apiKey, minVersion, maxVersion }))
+      .sort((a, b) => a.apiKey - b.apiKey);
+  }
+}

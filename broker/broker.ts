@@ -1,0 +1,131 @@
+import { hostname } from 'node:os';
+import { ClusterState } from '../coordinator/cluster-state.js';
+import { isZooKeeperError } from '../coordinator/zk-errors.js';
+import type { BrokerEndpoint } from '../coordinator/zk-paths.js';
+import { ZooKeeperSession } from '../coordinator/zk-session.js';
+import { componentLogger } from '../log/logger.js';
+import { ApiRegistry } from './api/registry.js';
+import type { BrokerServices } from './broker-services.js';
+import { ClusterSync } from './cluster-sync.js';
+import type { BrokerConfig } from './config.js';
+import { MetadataCache } from './metadata-cache.js';
+import { SocketServer, type BoundListener } from './network/socket-server.js';
+import { ReplicaManager } from './replica/replica-manager.js';
+import { TopicCreator } from './topic-creator.js';
+
+export interface Broker {
+  readonly brokerId: number;
+  /** Bound addresses, one per configured listener (real ports when 0 was configured). */
+  readonly listeners: ReadonlyArray<{ name: string; host: string; port: number }>;
+  readonly clusterId: string;
+  /** Stops listeners, flushes and closes logs, ends the ZooKeeper session (our registration goes). */
+  close(): Promise<void>;
+}
+
+/** Another live broker holds /brokers/ids/<id>. */
+export class BrokerIdInUseError extends Error {
+  constructor(readonly brokerId: number) {
+    super(
+      `broker.id ${brokerId} is already registered by a live broker; pick another id or stop that broker`,
+    );
+    this.name = 'BrokerIdInUseError';
+  }
+}
+
+/**
+ * Starts one broker: ZooKeeper session, cluster id, listeners, registration under /brokers/ids (again
+ * after every session expiry), topic/partition sync, retention. Resolves once registered.
+ */
+export async function startBroker(config: BrokerConfig): Promise<Broker> {
+  const logger = componentLogger('broker', { brokerId: config.brokerId });
+  const session = await ZooKeeperSession.connect(config.zookeeperConnect, {
+    sessionTimeoutMs: config.zookeeperSessionTimeoutMs,
+    connectTimeoutMs: config.zookeeperConnectionTimeoutMs,
+  });
+  const cleanups: Array<() => Promise<void> | void> = [() => session.close()];
+  const unwind = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        logger.warn({ err: error }, 'cleanup step failed');
+      }
+    }
+  };
+  try {
+    const clusterState = new ClusterState(session);
+    await clusterState.ensureTopLevelPaths();
+    const holder = await clusterState.readBroker(config.brokerId);
+    if (holder !== null) throw new BrokerIdInUseError(config.brokerId);
+
+    const metadata = new MetadataCache();
+    metadata.clusterId = await clusterState.getOrCreateClusterId();
+    const replicas = new ReplicaManager(config, logger.child({ component: 'replica-manager' }));
+    cleanups.push(() => replicas.close());
+    const clusterSync = new ClusterSync(config.brokerId, clusterState, metadata, replicas, logger);
+    cleanups.push(() => clusterSync.close());
+    const registry = new ApiRegistry();
+    const services: BrokerServices = {
+      config,
+      brokerId: config.brokerId,
+      metadata,
+      replicas,
+      clusterState,
+      clusterSync,
+      topicCreator: new TopicCreator(clusterState),
+      advertisedApis: registry.advertised(),
+      logger,
+    };
+
+    const server = new SocketServer(registry, logger.child({ component: 'network' }));
+    cleanups.push(() => server.close());
+    const bound = await server.listen(config.listeners, services);
+
+    const endpoints = advertisedEndpoints(config, bound);
+    try {
+      await clusterState.registerBroker({ id: config.brokerId, endpoints });
+    } catch (error) {
+      if (isZooKeeperError(error, 'NODEEXISTS')) throw new BrokerIdInUseError(config.brokerId);
+      throw error;
+    }
+    // Re-registers (and re-reads the cluster) on every new session after an expiry.
+    const stopRegistration = await clusterState.keepBrokerRegistered({ id: config.brokerId, endpoints });
+    const stopSync = await session.onSessionEstablished(() => clusterSync.refreshAll());
+    cleanups.push(() => {
+      stopRegistration();
+      stopSync();
+    });
+    session.on('expired', () => logger.warn('ZooKeeper session expired; re-registering'));
+    replicas.startRetention(config.logRetentionCheckIntervalMs);
+    logger.info({ listeners: bound, clusterId: metadata.clusterId }, 'broker started');
+
+    let closing: Promise<void> | null = null;
+    return {
+      brokerId: config.brokerId,
+      listeners: bound,
+      clusterId: metadata.clusterId,
+      close() {
+        closing ??= unwind().then(() => logger.info('broker stopped'));
+        return closing;
+      },
+    };
+  } catch (error) {
+    await unwind();
+    throw error;
+  }
+}
+
+/** advertised.listeners with port 0 replaced by the bound port and a wildcard host by our hostname. */
+function advertisedEndpoints(config: BrokerConfig, bound: readonly BoundListener[]): BrokerEndpoint[] {
+  return config.advertisedListeners.map((advertised) => {
+    const actual = bound.find((b) => b.name === advertised.name);
+    const port = advertised.port === 0 && actual ? actual.port : advertised.port;
+    const wildcard = advertised.host === '0.0.0.0' || advertised.host === '::' || advertised.host === '';
+    return {
+      listener: advertised.name,
+      host: wildcard ? hostname() : advertised.host,
+      port,
+      securityProtocol: config.listenerSecurityProtocols.get(advertised.name) ?? 'PLAINTEXT',
+    };
+  });
+}

@@ -1,0 +1,186 @@
+import type { ClusterState } from '../coordinator/cluster-state.js';
+import type { WatchEvent } from '../coordinator/zk-session.js';
+import type { PartitionState, TopicPartition } from '../coordinator/zk-paths.js';
+import type { Logger } from '../log/logger.js';
+import type { MetadataCache, TopicMetadata } from './metadata-cache.js';
+import type { ReplicaManager } from './replica/replica-manager.js';
+import { claimTopicDeletion, readPartitionStateOrWatchCreation } from './zk-bridge.js';
+
+/**
+ * Keeps the MetadataCache and the local replicas in step with ZooKeeper: live brokers, the
+ * controller, topics, their partition states, and topic deletions. Every change arrives as a watch and
+ * is handled on one serial chain, so two refreshes never interleave at their awaits (the only nesting
+ * is ReplicaManager's own queue, which never calls back here).
+ *
+ * Watches are armed only on the node that changed, so watchers do not pile up: a partition-state
+ * change re-reads that partition; a topic-assignment change re-reads the topic; the topic list only
+ * reads topics it has not seen. After a session expiry everything is re-read (the hook in broker.ts).
+ */
+export class ClusterSync {
+  private chain: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly brokerId: number,
+    private readonly clusterState: ClusterState,
+    private readonly cache: MetadataCache,
+    private readonly replicas: ReplicaManager,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Re-reads everything (start and after a new session). */
+  refreshAll(): Promise<void> {
+    return this.enqueue(async () => {
+      await this.readBrokers();
+      await this.readController();
+      const topics = await this.clusterState.listTopics((event) => this.onTopicList(event));
+      const known = new Set([
+        ...this.cache.topics.keys(),
+        ...this.replicas.all().map((p) => p.topicPartition.topic),
+      ]);
+      for (const name of known) if (!topics.includes(name)) await this.dropTopic(name);
+      // A new session has none of the old watches: forget cached states so every node is re-watched.
+      this.cache.topics = new Map();
+      for (const name of topics) await this.readTopic(name);
+      await this.readDeletions();
+    });
+  }
+
+  /** Re-reads one topic now (admin requests that just created it). */
+  refreshTopic(name: string): Promise<void> {
+    return this.enqueue(() => this.readTopic(name));
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    return this.chain;
+  }
+
+  private enqueue(task: () => Promise<void>): Promise<void> {
+    const run = this.chain.then(async () => {
+      if (this.closed) return;
+      try {
+        await task();
+      } catch (error) {
+        this.logger.warn({ err: error }, 'cluster state refresh failed');
+      }
+    });
+    this.chain = run;
+    return run;
+  }
+
+  private watched(handler: () => Promise<void>): (event: WatchEvent) => void {
+    return (event) => {
+      // After an expiry the session hook re-reads everything; the old watches are gone with it.
+      if (event.type === 'sessionExpired' || this.closed) return;
+      void this.enqueue(handler);
+    };
+  }
+
+  private async readBrokers(): Promise<void> {
+    const brokers = await this.clusterState.readBrokers(this.watched(() => this.readBrokers()));
+    this.cache.brokers = new Map(brokers.map((b) => [b.id, b]));
+  }
+
+  private async readController(): Promise<void> {
+    this.cache.controllerId = await this.clusterState.readControllerId(
+      this.watched(() => this.readController()),
+    );
+  }
+
+  private onTopicList(event: WatchEvent): void {
+    this.watched(async () => {
+      const topics = await this.clusterState.listTopics((e) => this.onTopicList(e));
+      for (const name of [...this.cache.topics.keys()])
+        if (!topics.includes(name)) await this.dropTopic(name);
+      for (const name of topics) if (!this.cache.topics.has(name)) await this.readTopic(name);
+    })(event);
+  }
+
+  private async readTopic(name: string): Promise<void> {
+    const assignment = await this.clusterState.readTopicAssignment(
+      name,
+      this.watched(() => this.readTopic(name)),
+    );
+    if (assignment === null) {
+      await this.dropTopic(name);
+      return;
+    }
+    const config = (await this.clusterState.readTopicConfig(name)) ?? {};
+    const previous = this.cache.topics.get(name);
+    const states: Array<PartitionState | null> = [];
+    for (let partition = 0; partition < assignment.value.length; partition++) {
+      // Already-watched partitions keep their watch; read them again only when they had no state.
+      const known = previous?.states[partition];
+      if (known) states.push(known);
+      else states.push(await this.readState({ topic: name, partition }));
+    }
+    const topic: TopicMetadata = { name, assignment: assignment.value, states, config };
+    this.cache.setTopic(topic);
+    for (let partition = 0; partition < states.length; partition++) await this.applyReplica(topic, partition);
+  }
+
+  private async readState(tp: TopicPartition): Promise<PartitionState | null> {
+    const read = await readPartitionStateOrWatchCreation(
+      this.clusterState.session,
+      tp,
+      this.watched(() => this.onStateChanged(tp)),
+    );
+    return read?.value ?? null;
+  }
+
+  private async onStateChanged(tp: TopicPartition): Promise<void> {
+    const topic = this.cache.topics.get(tp.topic);
+    if (!topic) return;
+    const state = await this.readState(tp);
+    const states = [...topic.states];
+    states[tp.partition] = state;
+    const updated = { ...topic, states };
+    this.cache.setTopic(updated);
+    await this.applyReplica(updated, tp.partition);
+  }
+
+  /** Opens the local replica when this broker is among the partition's replicas. */
+  private async applyReplica(topic: TopicMetadata, partition: number): Promise<void> {
+    const replicas = topic.assignment[partition] ?? [];
+    const state = topic.states[partition];
+    const tp = { topic: topic.name, partition };
+    if (!replicas.includes(this.brokerId)) {
+      await this.replicas.removeReplica(tp, true);
+      return;
+    }
+    if (!state) return;
+    await this.replicas.ensureReplica(
+      tp,
+      { leader: state.leader, leaderEpoch: state.leaderEpoch, replicas, isr: state.isr },
+      topic.config,
+    );
+  }
+
+  private async dropTopic(name: string): Promise<void> {
+    this.cache.removeTopic(name);
+    for (const partition of this.replicas.partitionsOf(name)) {
+      await this.replicas.removeReplica(partition.topicPartition, true);
+    }
+  }
+
+  /**
+   * Topic deletion requests. Until a controller exists, any live broker may carry one out; a
+   * conditional write on the request node makes exactly one of them do it.
+   */
+  private async readDeletions(): Promise<void> {
+    const pending = await this.clusterState.listTopicDeletions(this.watched(() => this.readDeletions()));
+    for (const topic of pending) {
+      const mine = await claimTopicDeletion(
+        this.clusterState.session,
+        topic,
+        this.brokerId,
+        this.cache.liveBrokerIds(),
+      );
+      if (!mine) continue;
+      this.logger.info({ topic }, 'deleting topic');
+      await this.dropTopic(topic);
+      await this.clusterState.completeTopicDeletion(topic);
+    }
+  }
+}

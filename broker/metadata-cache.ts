@@ -1,0 +1,70 @@
+import type {
+  BrokerRegistration,
+  PartitionState,
+  ReplicaAssignment,
+  TopicConfig,
+} from '../coordinator/zk-paths.js';
+
+export interface TopicMetadata {
+  name: string;
+  /** Replica list per partition (index = partition id). */
+  assignment: ReplicaAssignment;
+  /** Leader/ISR per partition, null until the partition's state znode exists. */
+  states: Array<PartitionState | null>;
+  config: TopicConfig;
+}
+
+/**
+ * What this broker currently knows of the cluster, kept up to date by ClusterSync from ZooKeeper
+ * watches. Request handlers read it synchronously; nothing else writes it.
+ */
+export class MetadataCache {
+  brokers = new Map<number, BrokerRegistration>();
+  topics = new Map<string, TopicMetadata>();
+  controllerId: number | null = null;
+  clusterId: string | null = null;
+  private readonly topicListeners = new Set<() => void>();
+
+  liveBrokerIds(): number[] {
+    return [...this.brokers.keys()].sort((a, b) => a - b);
+  }
+
+  setTopic(topic: TopicMetadata): void {
+    this.topics.set(topic.name, topic);
+    this.notify();
+  }
+
+  removeTopic(name: string): void {
+    if (this.topics.delete(name)) this.notify();
+  }
+
+  /** Fires on every topic change (admin requests wait for their change to become visible). */
+  onTopicsChanged(listener: () => void): () => void {
+    this.topicListeners.add(listener);
+    return () => this.topicListeners.delete(listener);
+  }
+
+  /** Resolves true once `condition` holds (checked on each topic change), false at the deadline. */
+  waitForTopics(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (condition()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const stop = this.onTopicsChanged(() => {
+        if (!condition()) return;
+        stop();
+        clearTimeout(timer);
+        resolve(true);
+      });
+      const timer = setTimeout(
+        () => {
+          stop();
+          resolve(condition());
+        },
+        Math.max(0, timeoutMs),
+      );
+    });
+  }
+
+  private notify(): void {
+    for (const listener of [...this.topicListeners]) listener();
+  }
+}

@@ -1,0 +1,124 @@
+import type { Socket } from 'node:net';
+import { FrameDecoder, FrameTooLargeError } from '../../protocol/index.js';
+import type { Logger } from '../../log/logger.js';
+import type { ApiRegistry } from '../api/registry.js';
+import type { BrokerServices } from '../broker-services.js';
+import { dispatchRequest } from './request-dispatcher.js';
+
+export interface ConnectionOptions {
+  listenerName: string;
+  maxFrameBytes: number;
+  idleTimeoutMs: number;
+  registry: ApiRegistry;
+  broker: BrokerServices;
+  logger: Logger;
+}
+
+/** Stop reading from a client that pipelines faster than we serve once this much is queued. */
+const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * One client connection: frames in, one request at a time in arrival order, responses in the same
+ * order. Anything wrong with what the client sends (oversized frame, malformed request, unsupported
+ * API) closes this connection only, with a log line saying why.
+ */
+export class BrokerConnection {
+  private readonly decoder: FrameDecoder;
+  private readonly queue: Buffer[] = [];
+  private queuedBytes = 0;
+  private processing = false;
+  private closed = false;
+  private readonly abort = new AbortController();
+  readonly closedPromise: Promise<void>;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly options: ConnectionOptions,
+  ) {
+    this.decoder = new FrameDecoder(options.maxFrameBytes);
+    socket.setNoDelay(true);
+    if (options.idleTimeoutMs > 0 && Number.isFinite(options.idleTimeoutMs)) {
+      socket.setTimeout(Math.min(options.idleTimeoutMs, 2 ** 31 - 1));
+      socket.on('timeout', () => {
+        if (this.processing) return;
+        this.close('idle timeout (connections.max.idle.ms)', 'debug');
+      });
+    }
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (error) => this.options.logger.debug({ err: error.message }, 'socket error'));
+    this.closedPromise = new Promise((resolve) =>
+      socket.once('close', () => {
+        this.closed = true;
+        this.abort.abort();
+        resolve();
+      }),
+    );
+  }
+
+  /** Closes the connection, logging why. */
+  close(reason: string, level: 'debug' | 'info' | 'warn' = 'info'): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.abort.abort();
+    this.options.logger[level]({ reason }, 'closing connection');
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    let frames: Buffer[];
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (error) {
+      if (error instanceof FrameTooLargeError) {
+        this.close(`${error.message} (socket.request.max.bytes)`, 'warn');
+        return;
+      }
+      throw error;
+    }
+    for (const frame of frames) {
+      this.queue.push(frame);
+      this.queuedBytes += frame.length;
+    }
+    if (this.queuedBytes > MAX_QUEUED_BYTES) this.socket.pause();
+    if (!this.processing && this.queue.length > 0) void this.processQueue();
+  }
+
+  private async processQueue(): Promise<void> {
+    this.processing = true;
+    try {
+      while (this.queue.length > 0 && !this.closed) {
+        const frame = this.queue.shift()!;
+        this.queuedBytes -= frame.length;
+        if (this.queuedBytes <= MAX_QUEUED_BYTES / 2 && this.socket.isPaused()) this.socket.resume();
+        const outcome = await dispatchRequest(
+          frame,
+          this.options.registry,
+          this.options.broker,
+          this.options.listenerName,
+          this.abort.signal,
+        );
+        if (this.closed) return;
+        if (outcome.kind === 'disconnect') {
+          this.close(outcome.reason, 'warn');
+          return;
+        }
+        if (outcome.kind === 'respond' && !this.socket.write(outcome.bytes)) {
+          await new Promise<void>((resolve) => {
+            const done = () => {
+              this.socket.off('drain', done);
+              this.socket.off('close', done);
+              resolve();
+            };
+            this.socket.on('drain', done);
+            this.socket.on('close', done);
+          });
+        }
+      }
+    } catch (error) {
+      this.close(`unexpected error: ${(error as Error).message}`, 'warn');
+    } finally {
+      this.processing = false;
+    }
+  }
+}

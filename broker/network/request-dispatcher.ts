@@ -1,0 +1,102 @@
+import {
+  API_VERSIONS_KEY,
+  decodeRequest,
+  encodeResponse,
+  ProtocolDecodeError,
+  readRequestHeaderPrefix,
+  Reader,
+  UnsupportedVersionError,
+  type ApiKey,
+  type ResponseBodies,
+} from '../../protocol/index.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import type { ApiRegistry } from '../api/registry.js';
+import type { BrokerServices } from '../broker-services.js';
+
+/** What to do with one request frame. */
+export type DispatchOutcome =
+  { kind: 'respond'; bytes: Buffer } | { kind: 'none' } | { kind: 'disconnect'; reason: string };
+
+/**
+ * Turns one request frame into a response frame. Never throws: a frame it cannot serve becomes a
+ * disconnect with a reason the connection logs.
+ *
+ * - ApiVersions at a version we do not handle: the v0 fallback (header v0, error 35, our ranges), so
+ *   the client can retry with a version we speak.
+ * - Any other unknown api key or version: disconnect. Its response schema is unknown to us, so no
+ *   response the client could parse exists (Kafka closes the connection too).
+ * - A malformed frame (header or body): disconnect.
+ */
+export async function dispatchRequest(
+  frame: Buffer,
+  registry: ApiRegistry,
+  broker: BrokerServices,
+  listenerName: string,
+  signal: AbortSignal,
+): Promise<DispatchOutcome> {
+  let prefix: { apiKey: number; apiVersion: number; correlationId: number };
+  try {
+    prefix = readRequestHeaderPrefix(new Reader(frame));
+  } catch (error) {
+    return { kind: 'disconnect', reason: `unreadable request header: ${(error as Error).message}` };
+  }
+  const handler = registry.handlerFor(prefix.apiKey, prefix.apiVersion);
+  if (!handler) {
+    if (prefix.apiKey === API_VERSIONS_KEY) {
+      return { kind: 'respond', bytes: apiVersionsFallback(prefix.correlationId, registry) };
+    }
+    return {
+      kind: 'disconnect',
+      reason: `unsupported api key ${prefix.apiKey} version ${prefix.apiVersion}`,
+    };
+  }
+  let request;
+  try {
+    request = decodeRequest(frame);
+  } catch (error) {
+    if (error instanceof ProtocolDecodeError || error instanceof UnsupportedVersionError) {
+      return {
+        kind: 'disconnect',
+        reason: `malformed ${prefix.apiKey}v${prefix.apiVersion} request: ${error.message}`,
+      };
+    }
+    return { kind: 'disconnect', reason: `cannot decode request: ${String(error)}` };
+  }
+  const { header, body } = request;
+  let response: ResponseBodies[ApiKey] | null;
+  try {
+    response = await handler.handle(body as never, { header, listenerName, signal } as never, broker);
+  } catch (error) {
+    broker.logger.error(
+      { err: error, apiKey: header.apiKey, apiVersion: header.apiVersion },
+      'request handler failed',
+    );
+    return {
+      kind: 'disconnect',
+      reason: `handler for api key ${header.apiKey} failed: ${(error as Error).message}`,
+    };
+  }
+  if (response === null) return { kind: 'none' };
+  try {
+    return {
+      kind: 'respond',
+      bytes: encodeResponse(
+        header.apiKey as ApiKey,
+        header.apiVersion,
+        header.correlationId,
+        response as never,
+      ),
+    };
+  } catch (error) {
+    broker.logger.error({ err: error, apiKey: header.apiKey }, 'cannot encode response');
+    return { kind: 'disconnect', reason: `cannot encode response: ${(error as Error).message}` };
+  }
+}
+
+/** ApiVersions v0 response carrying UNSUPPORTED_VERSION and the ranges we handle. */
+export function apiVersionsFallback(correlationId: number, registry: ApiRegistry): Buffer {
+  return encodeResponse(API_VERSIONS_KEY, 0, correlationId, {
+    errorCode: ErrorCode.UNSUPPORTED_VERSION,
+    apiKeys: registry.advertised(),
+  });
+}

@@ -1,0 +1,64 @@
+import type { Command } from 'commander';
+import { startBroker } from '../../broker/broker.js';
+import { ConfigError, loadBrokerConfig } from '../../broker/config.js';
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function describeFailure(error: unknown): string {
+  if (error instanceof ConfigError) return `config error: ${error.message}`;
+  if (error instanceof Error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && 'path' in error)
+      return `cannot read ${String((error as NodeJS.ErrnoException).path)}`;
+    if (code === 'EADDRINUSE') return `address already in use: ${error.message}`;
+    return error.message;
+  }
+  return String(error);
+}
+
+/** `sluice broker [server.properties] [--override key=value]…`: one broker. */
+export function registerBrokerCommand(program: Command): void {
+  program
+    .command('broker')
+    .description('run one broker (Kafka server.properties keys; flags override the file)')
+    .argument('[server.properties]', 'broker config file with Kafka key names')
+    .option(
+      '--override <key=value>',
+      'set a config key (repeatable), e.g. --override broker.id=2',
+      collect,
+      [],
+    )
+    .action(async (file: string | undefined, options: { override: string[] }) => {
+      let broker;
+      try {
+        const config = await loadBrokerConfig({ file, overrides: options.override });
+        broker = await startBroker(config);
+      } catch (error) {
+        console.error(`sluice broker: ${describeFailure(error)}`);
+        process.exit(1);
+      }
+      for (const listener of broker.listeners) {
+        console.log(`sluice broker ${broker.brokerId} listening on ${listener.host}:${listener.port}`);
+      }
+      const running = broker;
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        void running.close().then(
+          () => {
+            console.log(`sluice broker ${running.brokerId} stopped (${signal})`);
+            process.exit(0);
+          },
+          (error: unknown) => {
+            console.error(`sluice broker: unclean shutdown: ${describeFailure(error)}`);
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
+}
