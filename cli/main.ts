@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerCoordinatorCommand } from './commands/coordinator.js';
+import { registerBrokerCommand } from './commands/broker.js';
 
 const program = new Command();
 program
@@ -9,5 +10,6 @@ program
   .version('0.1.0');
 
 registerCoordinatorCommand(program);
+registerBrokerCommand(program);
 
 await program.parseAsync(process.argv);
