@@ -1,0 +1,75 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import type { KafkaClientOptions } from '../../client/kafka-client.js';
+
+/**
+ * The options every client command shares (DESIGN.md §8): how to find the cluster, and the output
+ * format. ZooKeeper at 127.0.0.1:2181 is the default, as Kafka's ZooKeeper-era tools had it.
+ */
+export interface ClusterOptions {
+  bootstrapServer?: string;
+  zookeeper?: string;
+  output: 'text' | 'json';
+}
+
+export const DEFAULT_ZOOKEEPER = '127.0.0.1:2181';
+
+export function addClusterOptions(command: Command): Command {
+  return command
+    .option('--bootstrap-server <host:port[,host:port…]>', 'find the cluster through these brokers')
+    .option('--zookeeper <host:port[/chroot]>', `find brokers in ZooKeeper (default ${DEFAULT_ZOOKEEPER})`)
+    .option('--output <format>', 'text or json', outputFormat, 'text');
+}
+
+function outputFormat(value: string): 'text' | 'json' {
+  if (value !== 'text' && value !== 'json') throw new InvalidArgumentError('must be text or json');
+  return value;
+}
+
+export function clientOptionsFrom(options: ClusterOptions): KafkaClientOptions {
+  if (options.bootstrapServer !== undefined && options.zookeeper !== undefined)
+    throw new UserError('give --bootstrap-server or --zookeeper, not both');
+  const common = { clientId: 'sluice-cli', connectTimeoutMs: 5_000, requestTimeoutMs: 30_000 };
+  if (options.bootstrapServer !== undefined)
+    return { ...common, bootstrapServers: options.bootstrapServer.split(',').filter((s) => s.length > 0) };
+  return { ...common, zookeeper: options.zookeeper ?? DEFAULT_ZOOKEEPER };
+}
+
+/** A mistake the user can fix: printed as one line, without a stack trace. */
+export class UserError extends Error {
+  override readonly name = 'UserError';
+}
+
+export function integerOption(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < min || parsed > max)
+      throw new InvalidArgumentError(`${name} must be an integer between ${min} and ${max}`);
+    return parsed;
+  };
+}
+
+/** Collects repeatable `--config k=v` into a record. */
+export function keyValueOption(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const at = value.indexOf('=');
+  if (at <= 0) throw new InvalidArgumentError(`expected key=value, got ${JSON.stringify(value)}`);
+  return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
+}
+
+/**
+ * Runs a command body: any error becomes one line on stderr and exit code 1. The process exits
+ * explicitly because a ZooKeeper client can keep timers alive after close.
+ */
+export async function runCommand(name: string, body: () => Promise<void>): Promise<never> {
+  let code = 0;
+  try {
+    await body();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+    console.error(`sluice ${name}: ${message}${message.includes(cause.slice(2)) ? '' : cause}`);
+    code = 1;
+  }
+  // Let stdout drain before exiting (large --output json documents).
+  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  process.exit(code);
+}

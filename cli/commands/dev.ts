@@ -1,0 +1,200 @@
+import type { Command } from 'commander';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { ClusterState } from '../../coordinator/cluster-state.js';
+import { startZooKeeperServer, type EmbeddedZooKeeper } from '../../coordinator/server/index.js';
+import { ZooKeeperSession } from '../../coordinator/zk-session.js';
+import { integerOption, keyValueOption } from './client-options.js';
+
+interface DevOptions {
+  brokers: number;
+  dataDir: string;
+  port: number;
+  zookeeperPort: number;
+  host: string;
+  override?: Record<string, string>;
+}
+
+interface BrokerChild {
+  id: number;
+  port: number;
+  logDir: string;
+  child: ChildProcess;
+  exited: Promise<void>;
+  listening: boolean;
+}
+
+const STOP_GRACE_MS = 10_000;
+const START_TIMEOUT_MS = 60_000;
+
+/**
+ * `sluice dev`: the embedded coordinator (in this process) and N brokers (child processes running
+ * `sluice broker`), one process tree for a laptop. Ctrl-C stops the brokers first, then the coordinator.
+ */
+export function registerDevCommand(program: Command): void {
+  program
+    .command('dev')
+    .description('run the embedded coordinator and N brokers together (one process tree)')
+    .option('--brokers <n>', 'number of brokers', integerOption('brokers', 1, 64), 1)
+    .option('--data-dir <dir>', 'coordinator and broker data live under this directory', './data')
+    .option(
+      '--port <port>',
+      'first broker port; brokers use port, port+1, … (0 = free ports)',
+      integerOption('port', 0, 65535),
+      9092,
+    )
+    .option(
+      '--zookeeper-port <port>',
+      'coordinator port (0 = a free port)',
+      integerOption('zookeeper port', 0, 65535),
+      2181,
+    )
+    .option('--host <host>', 'address everything listens on', '127.0.0.1')
+    .option('--override <key=value>', 'broker config for every broker (repeatable)', keyValueOption)
+    .action(async (options: DevOptions) => {
+      const code = await runDev(options);
+      process.exit(code);
+    });
+}
+
+async function runDev(options: DevOptions): Promise<number> {
+  const dataDir = resolve(options.dataDir);
+  const say = (line: string) => console.log(`sluice dev: ${line}`);
+  const brokers: BrokerChild[] = [];
+  let coordinator: EmbeddedZooKeeper | undefined;
+  let stopping = false;
+  let resolveStopped: (code: number) => void = () => undefined;
+  const stopped = new Promise<number>((r) => (resolveStopped = r));
+
+  const stop = async (reason: string, code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say(`stopping (${reason})`);
+    await Promise.all(brokers.map((b) => stopChild(b)));
+    await coordinator?.close();
+    say('stopped');
+    resolveStopped(code);
+  };
+  process.once('SIGINT', () => void stop('SIGINT', 0));
+  process.once('SIGTERM', () => void stop('SIGTERM', 0));
+
+  try {
+    await mkdir(dataDir, { recursive: true });
+    coordinator = await startZooKeeperServer({
+      host: options.host,
+      port: options.zookeeperPort,
+      dataDir: join(dataDir, 'coordinator'),
+    });
+    say(`coordinator listening on ${coordinator.connectionString} (data ${join(dataDir, 'coordinator')})`);
+    const ports = await brokerPorts(options);
+    for (let i = 0; i < options.brokers; i++) {
+      if (stopping) break;
+      const id = i + 1;
+      const logDir = join(dataDir, `broker-${id}`);
+      const overrides: Record<string, string> = {
+        ...options.override,
+        'broker.id': String(id),
+        listeners: `PLAINTEXT://${options.host}:${ports[i]}`,
+        'log.dirs': logDir,
+        'zookeeper.connect': coordinator.connectionString,
+      };
+      brokers.push(
+        startBrokerChild(id, ports[i]!, logDir, overrides, (b, how) => {
+          if (!stopping) say(`broker ${b.id} exited unexpectedly (${how})`);
+        }),
+      );
+    }
+    await waitUntilRegistered(coordinator.connectionString, brokers, () => stopping);
+    if (!stopping) {
+      const bootstrap = brokers.map((b) => `${options.host}:${b.port}`).join(',');
+      say(`${brokers.length} broker(s) registered`);
+      say(`bootstrap servers: ${bootstrap}`);
+      say(`zookeeper: ${coordinator.connectionString}`);
+      say('press Ctrl-C to stop');
+    }
+  } catch (error) {
+    console.error(`sluice dev: ${error instanceof Error ? error.message : String(error)}`);
+    await stop('startup failed', 1);
+  }
+  return stopped;
+}
+
+async function brokerPorts(options: DevOptions): Promise<number[]> {
+  if (options.port !== 0) return Array.from({ length: options.brokers }, (_, i) => options.port + i);
+  // Hold every probe socket open together so the kernel hands out distinct ports.
+  const servers = await Promise.all(
+    Array.from({ length: options.brokers }, () => {
+      const server = createServer();
+      return new Promise<import('node:net').Server>((ok, fail) => {
+        server.once('error', fail);
+        server.listen(0, options.host, () => ok(server));
+      });
+    }),
+  );
+  const ports = servers.map((s) => (s.address() as import('node:net').AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+function startBrokerChild(
+  id: number,
+  port: number,
+  logDir: string,
+  overrides: Record<string, string>,
+  onUnexpectedExit: (broker: BrokerChild, how: string) => void,
+): BrokerChild {
+  const script = process.argv[1]!;
+  const args = [...process.execArgv, script, 'broker'];
+  for (const [key, value] of Object.entries(overrides)) args.push('--override', `${key}=${value}`);
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const broker: BrokerChild = { id, port, logDir, child, exited: Promise.resolve(), listening: false };
+  broker.exited = new Promise((done) =>
+    child.once('exit', (code, signal) => {
+      onUnexpectedExit(broker, signal ?? `exit code ${code}`);
+      done();
+    }),
+  );
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (line.includes(`sluice broker ${id} listening on`)) broker.listening = true;
+    console.log(`[broker ${id}] ${line}`);
+  });
+  return broker;
+}
+
+/** Waits until every broker printed its listening line and its /brokers/ids/<id> node exists. */
+async function waitUntilRegistered(
+  zookeeper: string,
+  brokers: BrokerChild[],
+  cancelled: () => boolean,
+): Promise<void> {
+  const session = await ZooKeeperSession.connect(zookeeper, { connectTimeoutMs: 10_000 });
+  try {
+    const state = new ClusterState(session);
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    for (;;) {
+      if (cancelled()) return;
+      const dead = brokers.find((b) => b.child.exitCode !== null || b.child.signalCode !== null);
+      if (dead) throw new Error(`broker ${dead.id} exited before registering`);
+      const ids = new Set(await state.listBrokerIds());
+      if (brokers.every((b) => b.listening && ids.has(b.id))) return;
+      if (Date.now() > deadline)
+        throw new Error(`brokers not registered within ${START_TIMEOUT_MS / 1000} s`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    await session.close();
+  }
+}
+
+/** SIGTERM, then SIGKILL after a grace period. */
+async function stopChild(broker: BrokerChild): Promise<void> {
+  const { child } = broker;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+  await broker.exited;
+  clearTimeout(timer);
+}

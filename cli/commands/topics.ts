@@ -1,0 +1,185 @@
+import type { Command } from 'commander';
+import { KafkaAdmin, type TopicDescription } from '../../client/admin.js';
+import { errorByCode } from '../../protocol/errors.js';
+import {
+  addClusterOptions,
+  clientOptionsFrom,
+  integerOption,
+  keyValueOption,
+  runCommand,
+  UserError,
+  type ClusterOptions,
+} from './client-options.js';
+
+interface CreateOptions extends ClusterOptions {
+  topic: string;
+  partitions?: number;
+  replicationFactor?: number;
+  config?: Record<string, string>;
+  ifNotExists?: boolean;
+}
+
+interface DeleteOptions extends ClusterOptions {
+  topic: string;
+  ifExists?: boolean;
+}
+
+interface DescribeOptions extends ClusterOptions {
+  topic?: string;
+}
+
+const TOPIC_ALREADY_EXISTS = 36;
+const UNKNOWN_TOPIC_OR_PARTITION = 3;
+
+async function withAdmin<T>(options: ClusterOptions, run: (admin: KafkaAdmin) => Promise<T>): Promise<T> {
+  const admin = await KafkaAdmin.create(clientOptionsFrom(options));
+  try {
+    return await run(admin);
+  } finally {
+    await admin.close();
+  }
+}
+
+/** `sluice topics create|list|describe|delete`, like kafka-topics.sh. */
+export function registerTopicsCommand(program: Command): void {
+  const topics = program.command('topics').description('create, list, describe and delete topics');
+
+  addClusterOptions(
+    topics
+      .command('create')
+      .description('create a topic (through the controller’s CreateTopics)')
+      .requiredOption('--topic <name>', 'topic name')
+      .option(
+        '--partitions <n>',
+        'partition count (default: the broker’s num.partitions)',
+        integerOption('partitions', 1, 1_000_000),
+      )
+      .option(
+        '--replication-factor <n>',
+        'replicas per partition (default: the broker’s default.replication.factor)',
+        integerOption('replication factor', 1, 32_767),
+      )
+      .option('--config <key=value>', 'topic config, repeatable', keyValueOption)
+      .option('--if-not-exists', 'succeed quietly if the topic exists'),
+  ).action((options: CreateOptions) =>
+    runCommand('topics create', () =>
+      withAdmin(options, async (admin) => {
+        const [result] = await admin.createTopics([
+          {
+            name: options.topic,
+            numPartitions: options.partitions,
+            replicationFactor: options.replicationFactor,
+            configs: options.config,
+          },
+        ]);
+        const exists = result?.error?.code === TOPIC_ALREADY_EXISTS;
+        if (result?.error && !(exists && options.ifNotExists)) throw result.error;
+        if (options.output === 'json')
+          console.log(JSON.stringify({ topic: options.topic, created: !exists }));
+        else
+          console.log(exists ? `Topic ${options.topic} already exists.` : `Created topic ${options.topic}.`);
+      }),
+    ),
+  );
+
+  addClusterOptions(topics.command('list').description('list topic names')).action(
+    (options: ClusterOptions) =>
+      runCommand('topics list', () =>
+        withAdmin(options, async (admin) => {
+          const names = await admin.listTopics();
+          if (options.output === 'json') console.log(JSON.stringify(names));
+          else for (const name of names) console.log(name);
+        }),
+      ),
+  );
+
+  addClusterOptions(
+    topics
+      .command('describe')
+      .description('partitions with leader, replicas, ISR and log start/end offsets')
+      .option('--topic <name>', 'one topic (default: every topic)'),
+  ).action((options: DescribeOptions) =>
+    runCommand('topics describe', () =>
+      withAdmin(options, async (admin) => {
+        const descriptions = await admin.describeTopics(
+          options.topic === undefined ? undefined : [options.topic],
+        );
+        const missing = descriptions.find((d) => d.errorCode !== 0);
+        if (missing) {
+          const name = errorByCode(missing.errorCode)?.name ?? `error ${missing.errorCode}`;
+          throw new UserError(
+            missing.errorCode === UNKNOWN_TOPIC_OR_PARTITION
+              ? `topic ${missing.name} does not exist`
+              : `topic ${missing.name}: ${name}`,
+          );
+        }
+        if (options.output === 'json') console.log(JSON.stringify(descriptions.map(describeJson)));
+        else for (const description of descriptions) console.log(describeText(description));
+      }),
+    ),
+  );
+
+  addClusterOptions(
+    topics
+      .command('delete')
+      .description('delete a topic (through the controller’s DeleteTopics)')
+      .requiredOption('--topic <name>', 'topic name')
+      .option('--if-exists', 'succeed quietly if the topic does not exist'),
+  ).action((options: DeleteOptions) =>
+    runCommand('topics delete', () =>
+      withAdmin(options, async (admin) => {
+        const [result] = await admin.deleteTopics([options.topic]);
+        const absent = result?.error?.code === UNKNOWN_TOPIC_OR_PARTITION;
+        if (absent && !options.ifExists) throw new UserError(`topic ${options.topic} does not exist`);
+        if (result?.error && !absent) throw result.error;
+        if (options.output === 'json')
+          console.log(JSON.stringify({ topic: options.topic, deleted: !absent }));
+        else
+          console.log(absent ? `Topic ${options.topic} does not exist.` : `Deleted topic ${options.topic}.`);
+      }),
+    ),
+  );
+}
+
+function offsetText(offset: bigint | null): string {
+  return offset === null ? '?' : offset.toString();
+}
+
+/** kafka-topics' layout: a summary line, then one tab-separated line per partition. */
+function describeText(topic: TopicDescription): string {
+  const replicationFactor = topic.partitions[0]?.replicas.length ?? 0;
+  const lines = [
+    `Topic: ${topic.name}\tPartitionCount: ${topic.partitions.length}\tReplicationFactor: ${replicationFactor}`,
+  ];
+  for (const p of topic.partitions) {
+    lines.push(
+      [
+        '',
+        `Topic: ${topic.name}`,
+        `Partition: ${p.partition}`,
+        `Leader: ${p.leader < 0 ? 'none' : p.leader}`,
+        `Replicas: ${p.replicas.join(',')}`,
+        `Isr: ${p.isr.join(',')}`,
+        `LogStartOffset: ${offsetText(p.logStartOffset)}`,
+        `LogEndOffset: ${offsetText(p.logEndOffset)}`,
+      ].join('\t'),
+    );
+  }
+  return lines.join('\n');
+}
+
+function describeJson(topic: TopicDescription) {
+  return {
+    topic: topic.name,
+    partitionCount: topic.partitions.length,
+    replicationFactor: topic.partitions[0]?.replicas.length ?? 0,
+    partitions: topic.partitions.map((p) => ({
+      partition: p.partition,
+      leader: p.leader,
+      replicas: p.replicas,
+      isr: p.isr,
+      logStartOffset: p.logStartOffset === null ? null : Number(p.logStartOffset),
+      logEndOffset: p.logEndOffset === null ? null : Number(p.logEndOffset),
+    })),
+  };
+}
