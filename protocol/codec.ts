@@ -37,9 +37,12 @@ import { codecFor, isFlexible } from './schema/compile.js';
 
 export type TypedRequestHeader<K extends ApiKey> = RequestHeader & { apiKey: K };
 
-/** A decoded request, discriminated by `header.apiKey`. */
+/**
+ * A decoded request. Narrow on the top-level `apiKey` (TypeScript does not narrow unions on the nested
+ * `header.apiKey`): `if (request.apiKey === ApiKey.Produce) request.body.topicData…`.
+ */
 export type DecodedRequest = {
-  [K in ApiKey]: { header: TypedRequestHeader<K>; body: RequestBodies[K] };
+  [K in ApiKey]: { apiKey: K; header: TypedRequestHeader<K>; body: RequestBodies[K] };
 }[ApiKey];
 
 export interface DecodedResponse<K extends ApiKey> {
@@ -108,7 +111,7 @@ export function decodeRequest(frame: Buffer): DecodedRequest {
   }
   const clientId = readRequestHeaderRest(r, requestHeaderVersion(isFlexible(api, prefix.apiVersion)));
   const body = codecFor(api.request, prefix.apiVersion).decode(r);
-  return { header: { ...prefix, clientId }, body } as DecodedRequest;
+  return { apiKey: prefix.apiKey, header: { ...prefix, clientId }, body } as DecodedRequest;
 }
 
 export function decodeRequestBody<K extends ApiKey>(
