@@ -2,6 +2,8 @@
 import { Command } from 'commander';
 import { registerCoordinatorCommand } from './commands/coordinator.js';
 import { registerBrokerCommand } from './commands/broker.js';
+import { registerTopicsCommand } from './commands/topics.js';
+import { registerDevCommand } from './commands/dev.js';
 
 const program = new Command();
 program
@@ -11,5 +13,7 @@ program
 
 registerCoordinatorCommand(program);
 registerBrokerCommand(program);
+registerTopicsCommand(program);
+registerDevCommand(program);
 
 await program.parseAsync(process.argv);
