@@ -4,6 +4,10 @@ import { apiVersionsHandler } from './api-versions.js';
 import { fetchHandler } from './fetch.js';
 import { metadataHandler } from './metadata.js';
 import { produceHandler } from './produce.js';
+import { listOffsetsHandler } from './list-offsets.js';
+import { createTopicsHandler } from './create-topics.js';
+import { deleteTopicsHandler } from './delete-topics.js';
+import { describeConfigsHandler } from './describe-configs.js';
 
 /**
  * Every API the broker serves. ApiVersions advertises exactly this list, so what is advertised is
@@ -12,8 +16,12 @@ import { produceHandler } from './produce.js';
 const HANDLERS: ReadonlyArray<ApiHandler<ApiKey>> = [
   produceHandler,
   fetchHandler,
+  listOffsetsHandler,
   metadataHandler,
   apiVersionsHandler,
+  createTopicsHandler,
+  deleteTopicsHandler,
+  describeConfigsHandler,
 ] as unknown as ReadonlyArray<ApiHandler<ApiKey>>;
 
 export class ApiRegistry {

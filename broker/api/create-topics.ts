@@ -1,0 +1,121 @@
+// CreateTopics (key 19), versions 0-7: partitions and replication factor (-1 = broker default, v4+),
+// manual replica assignments, topic configs (written to /config/topics), validate_only. Waits (up to
+// timeout_ms) until this broker's metadata shows the new topic with leaders, so a client may produce
+// right after. Errors: 36 TOPIC_ALREADY_EXISTS, 17 INVALID_TOPIC_EXCEPTION, 37 INVALID_PARTITIONS,
+// 38 INVALID_REPLICATION_FACTOR (more than the live brokers), 39 INVALID_REPLICA_ASSIGNMENT,
+// 40 INVALID_CONFIG (unknown topic key), 42 INVALID_REQUEST (assignments plus counts).
+// Not implemented: topic ids (v7 returns the zero uuid), create policies, config validation beyond keys.
+import { ErrorCode } from '../../protocol/errors.js';
+import type { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/index.js';
+import { createTopicsRequest } from '../../protocol/messages/create-topics.js';
+import type { BrokerServices } from '../broker-services.js';
+import { planTopic, TopicCreationError, type TopicCreationRequest } from '../topic-creator.js';
+import { defineApiHandler } from './api-handler.js';
+import { brokerDefaultFor, isTopicConfigKey, TOPIC_CONFIG_KEYS } from './topic-configs.js';
+
+type TopicResult = CreateTopicsResponse['topics'][number];
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
+export const createTopicsHandler = defineApiHandler({
+  apiKey: 19,
+  minVersion: createTopicsRequest.versions[0],
+  maxVersion: createTopicsRequest.versions[1],
+  async handle(body, _context, broker) {
+    const deadline = Date.now() + Math.max(0, body.timeoutMs);
+    const counts = new Map<string, number>();
+    for (const { name } of body.topics) counts.set(name, (counts.get(name) ?? 0) + 1);
+    const duplicates = new Set([...counts].filter(([, n]) => n > 1).map(([name]) => name));
+    const topics: TopicResult[] = [];
+    for (const topic of body.topics) {
+      if (duplicates.has(topic.name)) {
+        topics.push(failure(topic.name, ErrorCode.INVALID_REQUEST, 'topic named more than once'));
+        continue;
+      }
+      topics.push(await createTopic(broker, topic, body.validateOnly ?? false, deadline));
+    }
+    return { throttleTimeMs: 0, topics };
+  },
+});
+
+function failure(name: string, errorCode: number, errorMessage: string | null): TopicResult {
+  return {
+    name,
+    topicId: ZERO_UUID,
+    errorCode,
+    errorMessage,
+    numPartitions: -1,
+    replicationFactor: -1,
+    configs: null,
+  };
+}
+
+async function createTopic(
+  broker: BrokerServices,
+  topic: CreateTopicsRequest['topics'][number],
+  validateOnly: boolean,
+  deadline: number,
+): Promise<TopicResult> {
+  const config: Record<string, string> = {};
+  for (const { name, value } of topic.configs) {
+    if (!isTopicConfigKey(name))
+      return failure(topic.name, ErrorCode.INVALID_CONFIG, `unknown topic config ${name}`);
+    if (value !== null) config[name] = value;
+  }
+  const manual = topic.assignments.length > 0;
+  if (manual && (topic.numPartitions !== -1 || topic.replicationFactor !== -1)) {
+    return failure(
+      topic.name,
+      ErrorCode.INVALID_REQUEST,
+      'give either replica assignments or partition count and replication factor, not both',
+    );
+  }
+  const assignments: number[][] = [];
+  for (const { partitionIndex, brokerIds } of topic.assignments) assignments[partitionIndex] = brokerIds;
+  if (manual && assignments.some((a) => a === undefined)) {
+    return failure(topic.name, ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'partition indexes must be 0..n-1');
+  }
+  const request: TopicCreationRequest = {
+    name: topic.name,
+    numPartitions: topic.numPartitions === -1 ? broker.config.numPartitions : topic.numPartitions,
+    replicationFactor:
+      topic.replicationFactor === -1 ? broker.config.defaultReplicationFactor : topic.replicationFactor,
+    assignments: manual ? assignments : undefined,
+    config,
+  };
+  let assignment: number[][];
+  try {
+    const live = broker.metadata.liveBrokerIds();
+    if (broker.metadata.topics.has(topic.name)) {
+      throw new TopicCreationError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic ${topic.name} already exists`);
+    }
+    assignment = validateOnly ? planTopic(request, live) : await broker.topicCreator.create(request, live);
+  } catch (error) {
+    if (error instanceof TopicCreationError) return failure(topic.name, error.code, error.message);
+    broker.logger.error({ err: error, topic: topic.name }, 'topic creation failed');
+    return failure(topic.name, ErrorCode.UNKNOWN_SERVER_ERROR, (error as Error).message);
+  }
+  if (!validateOnly) {
+    broker.logger.info({ topic: topic.name, partitions: assignment.length }, 'created topic');
+    await broker.clusterSync.refreshTopic(topic.name);
+    const ready = await broker.metadata.waitForTopics(() => {
+      const known = broker.metadata.topics.get(topic.name);
+      return known !== undefined && known.states.every((s) => s !== null);
+    }, deadline - Date.now());
+    if (!ready) return failure(topic.name, ErrorCode.REQUEST_TIMED_OUT, 'created, but not yet visible');
+  }
+  return {
+    name: topic.name,
+    topicId: ZERO_UUID,
+    errorCode: 0,
+    errorMessage: null,
+    numPartitions: assignment.length,
+    replicationFactor: assignment[0]?.length ?? -1,
+    configs: TOPIC_CONFIG_KEYS.map((key) => ({
+      name: key.name,
+      value: config[key.name] ?? brokerDefaultFor(key, broker.config),
+      readOnly: false,
+      configSource: config[key.name] !== undefined ? 1 : 5,
+      isSensitive: false,
+    })),
+  };
+}
