@@ -8,7 +8,9 @@ import {
   writeRequestHeader,
   writeResponseHeader,
   type RequestHeader,
+  type RequestHeaderVersion,
   type ResponseHeader,
+  type ResponseHeaderVersion,
 } from './headers.js';
 import {
   apiDescriptor,
@@ -57,6 +59,18 @@ export function supportedApi(apiKey: number, version: number, correlationId?: nu
     throw new UnsupportedVersionError(apiKey, version, correlationId);
   }
   return api;
+}
+
+/**
+ * Header versions for an (api, version): flexible versions use request header v2 / response header v1,
+ * except ApiVersions responses, which always use header v0. Throws `UnsupportedVersionError` if unknown.
+ */
+export function headerVersions(
+  apiKey: number,
+  apiVersion: number,
+): { request: RequestHeaderVersion; response: ResponseHeaderVersion } {
+  const flexible = isFlexible(supportedApi(apiKey, apiVersion), apiVersion);
+  return { request: requestHeaderVersion(flexible), response: responseHeaderVersion(apiKey, flexible) };
 }
 
 function writeRequest<K extends ApiKey>(header: TypedRequestHeader<K>, body: RequestBodies[K]): Writer {

@@ -6,8 +6,10 @@ import {
   encodeRequestChunks,
   encodeResponse,
   encodeResponseChunks,
+  headerVersions,
   peekCorrelationId,
 } from '../../../protocol/codec.js';
+import { UnsupportedVersionError } from '../../../protocol/decode-error.js';
 import {
   readRequestHeader,
   readResponseHeader,
@@ -54,6 +56,10 @@ describe('headers', () => {
     expect(responseHeaderVersion(ApiKey.Metadata, true)).toBe(1);
     expect(responseHeaderVersion(ApiKey.Metadata, false)).toBe(0);
     expect(responseHeaderVersion(ApiKey.ApiVersions, true)).toBe(0);
+    expect(headerVersions(ApiKey.Fetch, 11)).toEqual({ request: 1, response: 0 });
+    expect(headerVersions(ApiKey.Fetch, 12)).toEqual({ request: 2, response: 1 });
+    expect(headerVersions(ApiKey.ApiVersions, 3)).toEqual({ request: 2, response: 0 });
+    expect(() => headerVersions(ApiKey.Fetch, 13)).toThrow(UnsupportedVersionError);
   });
 
   it('ApiVersions v3 response frames use header v0 and carry tagged fields in the body', () => {
