@@ -1,0 +1,165 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeResponse, encodeRequest } from '../../protocol/index.js';
+import { CompressionCodec, RecordBatchField } from '../../protocol/record-batch-header.js';
+import { decodeRecordBatchesSync, encodeRecordBatchSync } from '../../protocol/record-batch.js';
+import {
+  createTopic,
+  RawKafkaConnection,
+  rawRequest,
+  startBrokerHarness,
+  type BrokerHarness,
+} from './broker-test-support.js';
+
+const MAX_REQUEST_BYTES = 256 * 1024;
+
+function batch(values: string[], compression = CompressionCodec.None): Buffer {
+  return encodeRecordBatchSync({ compression, records: values.map((v) => ({ key: null, value: Buffer.from(v) })) });
+}
+
+function produceBody(topic: string, records: Buffer) {
+  return {
+    transactionalId: null,
+    acks: 1,
+    timeoutMs: 5_000,
+    topicData: [{ name: topic, partitionData: [{ index: 0, records }] }],
+  };
+}
+
+describe('broker bad input: a clear error or a closed connection, nothing else harmed', () => {
+  let harness: BrokerHarness;
+  let bystander: RawKafkaConnection;
+
+  /** The connection that was not misbehaving still gets answers. */
+  async function bystanderStillServed(): Promise<void> {
+    const response = await bystander.request(18, 3, { clientSoftwareName: 'bystander', clientSoftwareVersion: '1' });
+    expect(response.errorCode).toBe(0);
+  }
+
+  async function readAll(topic: string): Promise<string[]> {
+    const response = await bystander.request(1, 11, {
+      replicaId: -1,
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 1 << 20,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [{ topic, partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }],
+      forgottenTopicsData: [],
+      rackId: '',
+    });
+    const records = response.responses[0]!.partitions[0]!.records;
+    if (!records || records.length === 0) return [];
+    return decodeRecordBatchesSync(records).flatMap((b) => b.records.map((r) => r.value!.toString()));
+  }
+
+  beforeAll(async () => {
+    harness = await startBrokerHarness({
+      'auto.create.topics.enable': 'false',
+      'socket.request.max.bytes': String(MAX_REQUEST_BYTES),
+    });
+    bystander = await RawKafkaConnection.open(harness.port);
+    expect(await createTopic(bystander, 'precious')).toBe(0);
+    const first = await bystander.request(0, 7, produceBody('precious', batch(['one', 'two'])));
+    expect(first.responses[0]!.partitionResponses[0]!.errorCode).toBe(0);
+  });
+  afterAll(async () => {
+    bystander?.close();
+    await harness?.stop();
+  });
+
+  it('a malformed frame closes that connection only', async () => {
+    for (const garbage of [
+      Buffer.from([0, 0, 0, 3, 1, 2, 3]), // too short for a header
+      rawRequest(3, 9, 7, Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff])), // Metadata body that does not parse
+      rawRequest(0, 7, 8, Buffer.alloc(0)), // Produce with no body
+    ]) {
+      const bad = await RawKafkaConnection.open(harness.port);
+      bad.writeRaw(garbage);
+      await bad.closed;
+      expect(bad.isClosed).toBe(true);
+      await bystanderStillServed();
+    }
+  });
+
+  it('ApiVersions at an unknown version gets the v0 fallback: header v0, error 35 and our ranges', async () => {
+    const connection = await RawKafkaConnection.open(harness.port);
+    try {
+      const frame = await connection.sendExpectingFrame(rawRequest(18, 99, 42, Buffer.alloc(0)), 42);
+      const { header, body } = decodeResponse(18, 0, frame);
+      expect(header.correlationId).toBe(42);
+      expect(body.errorCode).toBe(35);
+      expect(body.apiKeys).toContainEqual({ apiKey: 18, minVersion: 0, maxVersion: 3 });
+      expect(body.apiKeys).toContainEqual({ apiKey: 0, minVersion: 3, maxVersion: 9 });
+      // The connection stays usable for the retry at a version we speak.
+      const retry = await connection.request(18, 3, { clientSoftwareName: 'x', clientSoftwareVersion: '1' });
+      expect(retry.errorCode).toBe(0);
+    } finally {
+      connection.close();
+    }
+  });
+
+  it('an unknown api key or unsupported version of another API closes the connection', async () => {
+    for (const [apiKey, version] of [
+      [999, 0],
+      [1, 13],
+      [0, 2],
+      [11, 0], // JoinGroup: known to the codec, not served by this broker yet
+    ] as const) {
+      const bad = await RawKafkaConnection.open(harness.port);
+      bad.writeRaw(rawRequest(apiKey, version, 5, Buffer.alloc(16)));
+      await bad.closed;
+      expect(bad.isClosed, `api ${apiKey} v${version}`).toBe(true);
+      await bystanderStillServed();
+    }
+  });
+
+  it('a CRC-corrupted batch gets CORRUPT_MESSAGE (2); nothing written before is lost and offsets continue', async () => {
+    const corrupt = batch(['evil']);
+    corrupt[RecordBatchField.attributes + 10] ^= 0xff; // inside the CRC-covered part
+    const producer = await RawKafkaConnection.open(harness.port);
+    try {
+      const response = await producer.request(0, 7, produceBody('precious', corrupt));
+      expect(response.responses[0]!.partitionResponses[0]!.errorCode).toBe(2);
+      const next = await producer.request(0, 7, produceBody('precious', batch(['three'])));
+      expect(next.responses[0]!.partitionResponses[0]).toMatchObject({ errorCode: 0, baseOffset: 2n });
+    } finally {
+      producer.close();
+    }
+    expect(await readAll('precious')).toEqual(['one', 'two', 'three']);
+  });
+
+  it('an oversized request closes the connection (socket.request.max.bytes)', async () => {
+    const big = await RawKafkaConnection.open(harness.port);
+    const body = produceBody('precious', batch(['x'.repeat(MAX_REQUEST_BYTES)]));
+    big.writeRaw(encodeRequest({ apiKey: 0, apiVersion: 7, correlationId: 1, clientId: null }, body));
+    await big.closed;
+    expect(big.isClosed).toBe(true);
+    await bystanderStillServed();
+    expect(await readAll('precious')).toContain('one');
+  });
+
+  it('produce to a missing topic with auto-create off: UNKNOWN_TOPIC_OR_PARTITION (3), topic not created', async () => {
+    const response = await bystander.request(0, 7, produceBody('no-such-topic', batch(['lost'])));
+    expect(response.responses[0]!.partitionResponses[0]!.errorCode).toBe(3);
+    const metadata = await bystander.request(3, 9, {
+      topics: [{ name: 'no-such-topic' }],
+      allowAutoTopicCreation: true,
+      includeClusterAuthorizedOperations: false,
+      includeTopicAuthorizedOperations: false,
+    });
+    expect(metadata.topics[0]!.errorCode).toBe(3);
+  });
+
+  it('zstd below Produce v7 gets UNSUPPORTED_COMPRESSION_TYPE (76) and is not written', async () => {
+    const response = await bystander.request(0, 6, produceBody('precious', batch(['zstd'], CompressionCodec.Zstd)));
+    expect(response.responses[0]!.partitionResponses[0]!.errorCode).toBe(76);
+    expect(await readAll('precious')).not.toContain('zstd');
+  });
+
+  it('a batch above message.max.bytes gets MESSAGE_TOO_LARGE (10)', async () => {
+    expect(await createTopic(bystander, 'small', 1, [{ name: 'max.message.bytes', value: '200' }])).toBe(0);
+    const response = await bystander.request(0, 7, produceBody('small', batch(['y'.repeat(500)])));
+    expect(response.responses[0]!.partitionResponses[0]!.errorCode).toBe(10);
+  });
+});
