@@ -179,8 +179,12 @@ export class ClusterSync {
       );
       if (!mine) continue;
       this.logger.info({ topic }, 'deleting topic');
-      await this.dropTopic(topic);
+      for (const partition of this.replicas.partitionsOf(topic)) {
+        await this.replicas.removeReplica(partition.topicPartition, true);
+      }
+      // The znodes go before the cache entry, so whoever sees the topic gone may create it again.
       await this.clusterState.completeTopicDeletion(topic);
+      await this.dropTopic(topic);
     }
   }
 }

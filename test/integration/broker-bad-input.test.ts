@@ -13,7 +13,10 @@ import {
 const MAX_REQUEST_BYTES = 256 * 1024;
 
 function batch(values: string[], compression = CompressionCodec.None): Buffer {
-  return encodeRecordBatchSync({ compression, records: values.map((v) => ({ key: null, value: Buffer.from(v) })) });
+  return encodeRecordBatchSync({
+    compression,
+    records: values.map((v) => ({ key: null, value: Buffer.from(v) })),
+  });
 }
 
 function produceBody(topic: string, records: Buffer) {
@@ -31,7 +34,10 @@ describe('broker bad input: a clear error or a closed connection, nothing else h
 
   /** The connection that was not misbehaving still gets answers. */
   async function bystanderStillServed(): Promise<void> {
-    const response = await bystander.request(18, 3, { clientSoftwareName: 'bystander', clientSoftwareVersion: '1' });
+    const response = await bystander.request(18, 3, {
+      clientSoftwareName: 'bystander',
+      clientSoftwareVersion: '1',
+    });
     expect(response.errorCode).toBe(0);
   }
 
@@ -152,7 +158,11 @@ describe('broker bad input: a clear error or a closed connection, nothing else h
   });
 
   it('zstd below Produce v7 gets UNSUPPORTED_COMPRESSION_TYPE (76) and is not written', async () => {
-    const response = await bystander.request(0, 6, produceBody('precious', batch(['zstd'], CompressionCodec.Zstd)));
+    const response = await bystander.request(
+      0,
+      6,
+      produceBody('precious', batch(['zstd'], CompressionCodec.Zstd)),
+    );
     expect(response.responses[0]!.partitionResponses[0]!.errorCode).toBe(76);
     expect(await readAll('precious')).not.toContain('zstd');
   });

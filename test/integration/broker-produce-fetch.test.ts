@@ -1,9 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompressionCodec } from '../../protocol/record-batch-header.js';
 import { decodeRecordBatchesSync, encodeRecordBatchSync } from '../../protocol/record-batch.js';
-import { createTopic, RawKafkaConnection, startBrokerHarness, type BrokerHarness } from './broker-test-support.js';
+import {
+  createTopic,
+  RawKafkaConnection,
+  startBrokerHarness,
+  type BrokerHarness,
+} from './broker-test-support.js';
 
-function batch(values: string[], timestamp = 1_700_000_000_000n, compression = CompressionCodec.None): Buffer {
+function batch(
+  values: string[],
+  timestamp = 1_700_000_000_000n,
+  compression = CompressionCodec.None,
+): Buffer {
   return encodeRecordBatchSync({
     compression,
     records: values.map((v, i) => ({
@@ -24,7 +33,11 @@ function produceBody(topic: string, records: Buffer, acks = 1, partition = 0) {
   };
 }
 
-function fetchBody(topic: string, fetchOffset: bigint, options: { maxWaitMs?: number; minBytes?: number; partitionMaxBytes?: number } = {}) {
+function fetchBody(
+  topic: string,
+  fetchOffset: bigint,
+  options: { maxWaitMs?: number; minBytes?: number; partitionMaxBytes?: number } = {},
+) {
   return {
     replicaId: -1,
     maxWaitMs: options.maxWaitMs ?? 0,
@@ -37,7 +50,13 @@ function fetchBody(topic: string, fetchOffset: bigint, options: { maxWaitMs?: nu
       {
         topic,
         partitions: [
-          { partition: 0, fetchOffset, partitionMaxBytes: options.partitionMaxBytes ?? 1024 * 1024, logStartOffset: -1n, currentLeaderEpoch: -1 },
+          {
+            partition: 0,
+            fetchOffset,
+            partitionMaxBytes: options.partitionMaxBytes ?? 1024 * 1024,
+            logStartOffset: -1n,
+            currentLeaderEpoch: -1,
+          },
         ],
       },
     ],
@@ -82,9 +101,21 @@ describe('broker produce and fetch over the wire', () => {
     expect(await createTopic(client, 'round-trip')).toBe(0);
     const first = await client.request(0, 3, produceBody('round-trip', batch(['a', 'b'])));
     expect(first.responses[0]!.partitionResponses[0]).toMatchObject({ errorCode: 0, baseOffset: 0n });
-    const second = await client.request(0, 7, produceBody('round-trip', batch(['c'], undefined, CompressionCodec.Gzip)));
-    expect(second.responses[0]!.partitionResponses[0]).toMatchObject({ errorCode: 0, baseOffset: 2n, logStartOffset: 0n });
-    const third = await client.request(0, 9, produceBody('round-trip', batch(['d', 'e', 'f'], undefined, CompressionCodec.Zstd)));
+    const second = await client.request(
+      0,
+      7,
+      produceBody('round-trip', batch(['c'], undefined, CompressionCodec.Gzip)),
+    );
+    expect(second.responses[0]!.partitionResponses[0]).toMatchObject({
+      errorCode: 0,
+      baseOffset: 2n,
+      logStartOffset: 0n,
+    });
+    const third = await client.request(
+      0,
+      9,
+      produceBody('round-trip', batch(['d', 'e', 'f'], undefined, CompressionCodec.Zstd)),
+    );
     expect(third.responses[0]!.partitionResponses[0]).toMatchObject({ errorCode: 0, baseOffset: 3n });
 
     for (const version of [4, 11, 12]) {
@@ -136,12 +167,19 @@ describe('broker produce and fetch over the wire', () => {
     try {
       const started = Date.now();
       let done = false;
-      const poll = consumer.request(1, 11, fetchBody('long-poll', 0n, { maxWaitMs: 20_000, minBytes: 1 })).then((r) => {
-        done = true;
-        return r;
-      });
+      const poll = consumer
+        .request(1, 11, fetchBody('long-poll', 0n, { maxWaitMs: 20_000, minBytes: 1 }))
+        .then((r) => {
+          done = true;
+          return r;
+        });
       // The fetch is parked: a full request round trip on another connection completes first.
-      await client.request(3, 9, { topics: [{ name: 'long-poll' }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+      await client.request(3, 9, {
+        topics: [{ name: 'long-poll' }],
+        allowAutoTopicCreation: false,
+        includeClusterAuthorizedOperations: false,
+        includeTopicAuthorizedOperations: false,
+      });
       expect(done).toBe(false);
       await client.request(0, 7, produceBody('long-poll', batch(['wake'])));
       const response = await poll;
@@ -189,16 +227,20 @@ describe('broker produce and fetch over the wire', () => {
         includeClusterAuthorizedOperations: false,
         includeTopicAuthorizedOperations: false,
       });
-      expect(response.brokers).toEqual([expect.objectContaining({ nodeId: 1, host: '127.0.0.1', port: harness.port })]);
+      expect(response.brokers).toEqual([
+        expect.objectContaining({ nodeId: 1, host: '127.0.0.1', port: harness.port }),
+      ]);
       if (version >= 1) expect(response.controllerId).toBe(1);
       if (version >= 2) expect(response.clusterId).toBe(harness.broker.clusterId);
       const topic = response.topics[0]!;
       expect(topic.errorCode).toBe(0);
-      expect(topic.partitions.map((p) => [p.partitionIndex, p.leaderId, p.replicaNodes, p.isrNodes])).toEqual([
-        [0, 1, [1], [1]],
-        [1, 1, [1], [1]],
-        [2, 1, [1], [1]],
-      ]);
+      expect(topic.partitions.map((p) => [p.partitionIndex, p.leaderId, p.replicaNodes, p.isrNodes])).toEqual(
+        [
+          [0, 1, [1], [1]],
+          [1, 1, [1], [1]],
+          [2, 1, [1], [1]],
+        ],
+      );
     }
   });
 });

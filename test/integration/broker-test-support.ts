@@ -92,7 +92,11 @@ export class RawKafkaConnection {
   }
 
   /** Sends a request and resolves with the decoded response body. */
-  async request<K extends ApiKey>(apiKey: K, apiVersion: number, body: RequestBodies[K]): Promise<ResponseBodies[K]> {
+  async request<K extends ApiKey>(
+    apiKey: K,
+    apiVersion: number,
+    body: RequestBodies[K],
+  ): Promise<ResponseBodies[K]> {
     const frame = await this.requestFrame(apiKey, apiVersion, body);
     return decodeResponse(apiKey, apiVersion, frame).body;
   }
