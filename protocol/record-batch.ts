@@ -75,7 +75,7 @@ export interface EncodeRecordBatchOptions {
   maxTimestamp?: bigint;
 }
 
-export interface Record {
+export interface DecodedRecord {
   offset: bigint;
   timestamp: bigint;
   key: Buffer | null;
@@ -85,7 +85,7 @@ export interface Record {
 
 export interface DecodedRecordBatch {
   header: RecordBatchHeader;
-  records: Record[];
+  records: DecodedRecord[];
 }
 
 export interface DecodeRecordBatchOptions extends DecompressOptions {
@@ -352,7 +352,7 @@ const MIN_RECORD_SIZE = 7;
 /** Smallest encoded header: key length 0 and a null value. */
 const MIN_HEADER_SIZE = 2;
 
-function decodeRecords(header: RecordBatchHeader, data: Buffer, position: number): Record[] {
+function decodeRecords(header: RecordBatchHeader, data: Buffer, position: number): DecodedRecord[] {
   const count = header.recordsCount;
   if (count > Math.floor(data.length / MIN_RECORD_SIZE)) {
     throw new CorruptRecordBatchError(
@@ -362,7 +362,7 @@ function decodeRecords(header: RecordBatchHeader, data: Buffer, position: number
   }
   const logAppendTime = timestampTypeOf(header.attributes) === TimestampType.LogAppendTime;
   const reader = new Reader(data);
-  const records = new Array<Record>(count);
+  const records = new Array<DecodedRecord>(count);
   try {
     for (let i = 0; i < count; i++) {
       records[i] = readRecord(reader, header, logAppendTime);
@@ -379,7 +379,7 @@ function decodeRecords(header: RecordBatchHeader, data: Buffer, position: number
   return records;
 }
 
-function readRecord(reader: Reader, header: RecordBatchHeader, logAppendTime: boolean): Record {
+function readRecord(reader: Reader, header: RecordBatchHeader, logAppendTime: boolean): DecodedRecord {
   const lengthAt = reader.offset;
   const length = reader.readVarint('record length');
   if (length < MIN_RECORD_SIZE - 1 || length > reader.remaining) {
