@@ -1,0 +1,11 @@
+/** The controller module's public surface (see controller.ts for the lifecycle). */
+export {
+  startController,
+  type Controller,
+  type ControllerEvents,
+  type ControlledShutdownResult,
+  type StartControllerOptions,
+} from './controller.js';
+export { ControllerRequestError } from './controller-errors.js';
+export { assignReplicasToBrokers, type ReplicaAssignmentOptions } from './replica-assignment.js';
+export { planTopicAssignment, type CreateTopicOptions, type TopicDefaults } from './topic-plan.js';
