@@ -1,0 +1,72 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PartitionLog } from '../../../broker/log/partition-log.js';
+import { Partition } from '../../../broker/replica/partition.js';
+import { encodeRecordBatchSync } from '../../../protocol/record-batch.js';
+
+const records = (n: number) =>
+  encodeRecordBatchSync({
+    records: Array.from({ length: n }, (_, i) => ({ key: null, value: Buffer.from(`v${i}`) })),
+  });
+
+describe('Partition: high watermark and acks=all waits', () => {
+  let dir: string;
+  let log: PartitionLog;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sluice-partition-'));
+    log = await PartitionLog.open({ dir: join(dir, 't-0') });
+  });
+  afterEach(async () => {
+    await log.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('with ISR = [self] the high watermark follows the log end and acks=all returns at once', async () => {
+    const partition = new Partition({ topic: 't', partition: 0 }, log, 1, {
+      leader: 1,
+      leaderEpoch: 3,
+      replicas: [1],
+      isr: [1],
+    });
+    let moves = 0;
+    partition.onHighWatermarkAdvance(() => moves++);
+    const result = await partition.appendAsLeader(records(3));
+    expect(result).toMatchObject({ baseOffset: 0n, lastOffset: 2n });
+    expect(partition.highWatermark).toBe(3n);
+    expect(moves).toBe(1);
+    expect(await partition.waitForIsr(result.lastOffset, 1)).toBe(true);
+    expect(log.latestEpoch).toBe(3);
+  });
+
+  it('with followers in the ISR the high watermark is the minimum end offset and acks=all waits for it', async () => {
+    const partition = new Partition({ topic: 't', partition: 0 }, log, 1, {
+      leader: 1,
+      leaderEpoch: 0,
+      replicas: [1, 2, 3],
+      isr: [1, 2, 3],
+    });
+    const result = await partition.appendAsLeader(records(4));
+    expect(partition.highWatermark).toBe(0n);
+    let acked = false;
+    const wait = partition.waitForIsr(result.lastOffset, 10_000).then((ok) => (acked = ok));
+    partition.recordFollowerEndOffset(2, 4n);
+    expect(partition.highWatermark).toBe(0n);
+    await Promise.resolve();
+    expect(acked).toBe(false);
+    partition.recordFollowerEndOffset(3, 2n);
+    expect(partition.highWatermark).toBe(2n);
+    partition.recordFollowerEndOffset(3, 4n);
+    expect(partition.highWatermark).toBe(4n);
+    expect(await wait).toBe(true);
+
+    // Shrinking the ISR to the leader lets the high watermark reach the log end.
+    await partition.appendAsLeader(records(1));
+    expect(partition.highWatermark).toBe(4n);
+    partition.updateLeadership({ leader: 1, leaderEpoch: 0, replicas: [1, 2, 3], isr: [1] });
+    expect(partition.highWatermark).toBe(5n);
+    expect(await partition.waitForIsr(99n, 20)).toBe(false);
+  });
+});
