@@ -9,7 +9,7 @@ import { checkAcl, digestId } from './acl.js';
 import { ClientConnection, type ConnectionHost } from './client-connection.js';
 import { DataTree, type TreeEvent } from './data-tree.js';
 import { fourLetterWordResponse, type ServerFacts } from './four-letter-words.js';
-import { JuteWriter, type JuteReader } from './jute.js';
+import { JuteDecodeError, JuteWriter, type JuteReader } from './jute.js';
 import { ErrorCode, KeeperError, OpCode, Perm } from './protocol-constants.js';
 import {
   readAuthPacket,
@@ -274,17 +274,14 @@ export class ZooKeeperServer implements ConnectionHost {
     } catch (error) {
       if (error instanceof KeeperError) {
         this.replyHeader(connection, xid, error.code);
-        if (error.code === ErrorCode.unimplemented && error.message === 'unknown opcode')
-          connection.closeAfterFlush();
         return;
       }
-      // Anything else is a malformed body: answer like ZooKeeper, then drop the connection.
-      log.warn(
-        { err: error, type, remote: connection.remoteAddress },
-        'cannot decode request; closing connection',
-      );
+      // Anything else but a decode error is our bug: the connection's catch closes the connection.
+      if (!(error instanceof JuteDecodeError)) throw error;
+      // A body that does not decode inside an intact frame: ZooKeeper answers MARSHALLINGERROR and
+      // keeps the connection (the framing is still in step).
+      log.warn({ err: error, type, remote: connection.remoteAddress }, 'cannot decode request body');
       this.replyHeader(connection, xid, ErrorCode.marshallingError);
-      connection.closeAfterFlush();
     }
   }
 
@@ -479,7 +476,10 @@ export class ZooKeeperServer implements ConnectionHost {
         return;
       }
       default:
-        throw new KeeperError(ErrorCode.unimplemented, 'unknown opcode');
+        // DESIGN §4.1: a clear UNIMPLEMENTED, then close. (Apache ZooKeeper closes without a reply.)
+        this.replyHeader(connection, xid, ErrorCode.unimplemented);
+        connection.closeAfterFlush();
+        return;
     }
   }
 
