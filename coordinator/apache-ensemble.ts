@@ -35,6 +35,11 @@ export interface ApacheZooKeeperOptions {
   tickTime?: number;
   /** Extra zoo.cfg lines (key → value), e.g. `{ forceSync: 'no' }`. */
   extraConfig?: Record<string, string>;
+  /**
+   * JVM flags. Default: small heap, serial GC and C1-only JIT, which start fast for tests; benchmarks
+   * pass `SERVER_JVM_OPTIONS` (full JIT) instead.
+   */
+  jvmOptions?: string[];
   /** How long to wait for the ensemble to serve. Default 60 s (JVM start is slow on a busy machine). */
   startTimeoutMs?: number;
 }
@@ -57,6 +62,9 @@ export interface ApacheZooKeeper {
   /** Stops every JVM and removes the data dir if the harness created it. */
   close(): Promise<void>;
 }
+
+export const TEST_JVM_OPTIONS = ['-Xms32m', '-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'];
+export const SERVER_JVM_OPTIONS = ['-Xms512m', '-Xmx512m'];
 
 const runningJvms = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -172,7 +180,8 @@ export async function startApacheZooKeeper(options: ApacheZooKeeperOptions = {})
       await writeFile(join(nodeDir, 'myid'), `${id}\n`);
       const cfgPath = join(nodeDir, 'zoo.cfg');
       await writeFile(cfgPath, zooCfg(nodeDir, ports, allPorts, tickTime, options.extraConfig ?? {}));
-      return new JvmNode(id, ports.client, nodeDir, cfgPath, count > 1, startTimeoutMs);
+      const jvmOptions = options.jvmOptions ?? TEST_JVM_OPTIONS;
+      return new JvmNode(id, ports.client, nodeDir, cfgPath, count > 1, startTimeoutMs, jvmOptions);
     }),
   );
 
@@ -206,6 +215,7 @@ class JvmNode implements ApacheZooKeeperNode {
     private readonly cfgPath: string,
     private readonly quorum: boolean,
     private readonly startTimeoutMs: number,
+    private readonly jvmOptions: string[],
   ) {}
 
   isRunning(): boolean {
@@ -219,10 +229,7 @@ class JvmNode implements ApacheZooKeeperNode {
     const child = spawn(
       JAVA,
       [
-        '-Xms32m',
-        '-Xmx256m',
-        '-XX:+UseSerialGC',
-        '-XX:TieredStopAtLevel=1',
+        ...this.jvmOptions,
         `-Dzookeeper.log.dir=${this.nodeDir}`,
         '-Dzookeeper.jmx.log4j.disable=true',
         '-cp',

@@ -1,0 +1,190 @@
+/**
+ * Coordinator throughput: create / setData / getData ops/s with 1 and 32 concurrent clients (each a
+ * ZooKeeper session with one request in flight), against the embedded server (its own process, durable
+ * data dir, group-committed fsync), a standalone Apache ZooKeeper 3.8 and a 3-node Apache ensemble
+ * (forceSync on), all in the same run on loopback. Clients are node-zookeeper-client sessions in this
+ * process, the same for every server.
+ *
+ *   npx tsx bench/coordinator.ts [--seconds 2] [--servers embedded,apache-standalone,apache-ensemble]
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { SERVER_JVM_OPTIONS, startApacheZooKeeper } from '../coordinator/apache-ensemble.js';
+import { ZooKeeperSession } from '../coordinator/zk-session.js';
+import { startSluice } from '../test/support/processes.js';
+import { secondsFromArgs } from './bench-harness.js';
+
+type ServerName = 'embedded' | 'apache-standalone' | 'apache-ensemble';
+type Op = 'create' | 'setData' | 'getData';
+
+interface RunningServer {
+  connectionString: string;
+  close(): Promise<void>;
+}
+
+interface CoordinatorResult {
+  bench: 'coordinator';
+  server: ServerName;
+  op: Op;
+  clients: number;
+  opsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  ops: number;
+}
+
+const PAYLOAD = Buffer.alloc(100, 0x61);
+const CONCURRENCY = [1, 32];
+const OPS: Op[] = ['create', 'setData', 'getData'];
+
+async function startServer(name: ServerName): Promise<RunningServer> {
+  if (name === 'embedded') {
+    const dataDir = await mkdtemp(join(tmpdir(), 'sluice-bench-zk-'));
+    // A separate process, like the JVMs: the server must not share an event loop with the clients.
+    const child = startSluice(['coordinator', '--port', '0', '--data-dir', dataDir], {
+      env: { SLUICE_LOG_LEVEL: 'warn' },
+    });
+    const output = await child.waitForOutput(/listening on (\S+)/, 30_000);
+    const connectionString = /listening on (\S+)/.exec(output)![1]!;
+    return {
+      connectionString,
+      async close() {
+        await child.kill('SIGTERM');
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    };
+  }
+  const zk = await startApacheZooKeeper({
+    nodes: name === 'apache-ensemble' ? 3 : 1,
+    tickTime: 2000,
+    jvmOptions: SERVER_JVM_OPTIONS,
+  });
+  return zk;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
+}
+
+async function measure(
+  server: ServerName,
+  sessions: ZooKeeperSession[],
+  root: string,
+  op: Op,
+  seconds: number,
+): Promise<CoordinatorResult> {
+  const latencies: number[] = [];
+  let counter = 0;
+  const opFor = (session: ZooKeeperSession, index: number): (() => Promise<unknown>) => {
+    const own = `${root}/n${index}`;
+    switch (op) {
+      case 'create':
+        return () => session.create(`${root}/c${index}-${counter++}`, PAYLOAD);
+      case 'setData':
+        return () => session.setData(own, PAYLOAD);
+      case 'getData':
+        return () => session.getData(own);
+    }
+  };
+  const warmUntil = performance.now() + Math.min(500, seconds * 250);
+  const start = { at: 0 };
+  let measuring = false;
+  const end = warmUntil + seconds * 1000;
+  let ops = 0;
+  await Promise.all(
+    sessions.map(async (session, index) => {
+      const run = opFor(session, index);
+      for (;;) {
+        const before = performance.now();
+        if (before >= end) return;
+        if (!measuring && before >= warmUntil) {
+          measuring = true;
+          start.at = before;
+        }
+        await run();
+        const after = performance.now();
+        if (measuring && after <= end) {
+          ops++;
+          latencies.push(after - before);
+        }
+      }
+    }),
+  );
+  const elapsed = end - (start.at || warmUntil);
+  const sorted = Float64Array.from(latencies).sort();
+  return {
+    bench: 'coordinator',
+    server,
+    op,
+    clients: sessions.length,
+    opsPerSec: (ops * 1000) / elapsed,
+    p50Ms: percentile(sorted, 50),
+    p99Ms: percentile(sorted, 99),
+    ops,
+  };
+}
+
+async function benchServer(name: ServerName, seconds: number): Promise<CoordinatorResult[]> {
+  const server = await startServer(name);
+  const results: CoordinatorResult[] = [];
+  try {
+    for (const clients of CONCURRENCY) {
+      const sessions = await Promise.all(
+        Array.from({ length: clients }, () =>
+          ZooKeeperSession.connect(server.connectionString, { sessionTimeoutMs: 30_000 }),
+        ),
+      );
+      const root = `/bench-${clients}`;
+      await sessions[0]!.create(root);
+      await Promise.all(sessions.map((s, i) => s.create(`${root}/n${i}`, PAYLOAD)));
+      for (const op of OPS) {
+        const result = await measure(name, sessions, root, op, seconds);
+        results.push(result);
+        process.stderr.write(`${name} ${op} x${clients}: ${Math.round(result.opsPerSec)} ops/s\n`);
+      }
+      await Promise.all(sessions.map((s) => s.close()));
+    }
+  } finally {
+    await server.close();
+  }
+  return results;
+}
+
+function serversFromArgs(): ServerName[] {
+  const at = process.argv.indexOf('--servers');
+  const all: ServerName[] = ['embedded', 'apache-standalone', 'apache-ensemble'];
+  if (at < 0) return all;
+  return (process.argv[at + 1] ?? '')
+    .split(',')
+    .filter((s): s is ServerName => (all as string[]).includes(s));
+}
+
+function printTable(results: CoordinatorResult[]): void {
+  const fmt = (n: number) => (Number.isNaN(n) ? '' : Math.round(n).toLocaleString('en-US'));
+  console.log(
+    `${'server'.padEnd(18)} ${'op'.padEnd(8)} ${'clients'.padStart(7)} ${'ops/s'.padStart(10)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}`,
+  );
+  for (const r of results) {
+    console.log(
+      `${r.server.padEnd(18)} ${r.op.padEnd(8)} ${String(r.clients).padStart(7)} ${fmt(r.opsPerSec).padStart(10)} ${r.p50Ms.toFixed(2).padStart(8)} ${r.p99Ms.toFixed(2).padStart(8)}`,
+    );
+  }
+  for (const r of results) {
+    console.log(
+      JSON.stringify({
+        ...r,
+        opsPerSec: Math.round(r.opsPerSec),
+        p50Ms: +r.p50Ms.toFixed(3),
+        p99Ms: +r.p99Ms.toFixed(3),
+      }),
+    );
+  }
+}
+
+const seconds = secondsFromArgs(2);
+const results: CoordinatorResult[] = [];
+for (const server of serversFromArgs()) results.push(...(await benchServer(server, seconds)));
+printTable(results);
