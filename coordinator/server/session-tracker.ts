@@ -21,8 +21,9 @@ export class SessionTracker {
   private nextSessionId: bigint;
 
   constructor() {
-    // Like ZooKeeper (server id 0): high bits from the clock, so ids do not repeat across restarts.
-    this.nextSessionId = (BigInt(Date.now()) << 24n) & 0x00ff_ffff_ffff_ffffn;
+    // ZooKeeper's scheme for server id 0: ((ms << 24) as a 64-bit value) >>> 8, so ids start from the
+    // clock and do not repeat across restarts.
+    this.nextSessionId = BigInt.asUintN(64, BigInt(Date.now()) << 24n) >> 8n;
   }
 
   newSessionId(): bigint {
