@@ -116,8 +116,9 @@ export class ClusterSync {
       else states.push(await this.readState({ topic: name, partition }));
     }
     const topic: TopicMetadata = { name, assignment: assignment.value, states, config };
-    this.cache.setTopic(topic);
+    // Replicas open before the cache shows the topic: whoever sees it may produce to it at once.
     for (let partition = 0; partition < states.length; partition++) await this.applyReplica(topic, partition);
+    this.cache.setTopic(topic);
   }
 
   private async readState(tp: TopicPartition): Promise<PartitionState | null> {
@@ -136,8 +137,8 @@ export class ClusterSync {
     const states = [...topic.states];
     states[tp.partition] = state;
     const updated = { ...topic, states };
-    this.cache.setTopic(updated);
     await this.applyReplica(updated, tp.partition);
+    this.cache.setTopic(updated);
   }
 
   /** Opens the local replica when this broker is among the partition's replicas. */
