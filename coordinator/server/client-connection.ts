@@ -64,6 +64,8 @@ export class ClientConnection implements Watcher {
     if (this.closed || this.closeWhenFlushed) return;
     const buffer = this.inbound === null ? chunk : Buffer.concat([this.inbound, chunk]);
     let offset = 0;
+    // Replies that can leave at once (reads) go out in one write per chunk of requests, not one each.
+    this.socket.cork();
     try {
       while (buffer.length - offset >= 4 && !this.closeWhenFlushed && !this.closed) {
         if (!this.handshakeDone && offset === 0) {
@@ -89,6 +91,8 @@ export class ClientConnection implements Watcher {
       log.warn({ err: error, remote: this.remoteAddress }, 'bad frame; closing connection');
       this.destroy();
       return;
+    } finally {
+      this.socket.uncork();
     }
     this.inbound = offset >= buffer.length ? null : buffer.subarray(offset);
     if (this.inbound !== null && offset > 0) this.inbound = Buffer.from(this.inbound);
