@@ -86,21 +86,30 @@ export class ClusterState {
 
   /**
    * Registers now and again on every new session after an expiry (the ephemeral dies with the old
-   * session). If the id is still held by our own expired session's node, waits for it to go.
+   * session). A node still held by another session (typically our own expired one, whose ephemerals
+   * the server has not yet removed) is waited for up to two session timeouts; after that the id is
+   * taken by a live broker and NODEEXISTS is thrown, as Kafka does.
    */
   async keepBrokerRegistered(input: BrokerRegistrationInput): Promise<() => void> {
     return this.session.onSessionEstablished(async () => {
+      const deadline = Date.now() + 2 * this.session.negotiatedTimeoutMs;
       for (;;) {
         try {
           await this.registerBroker({ ...input, timestamp: Date.now() });
           return;
         } catch (error) {
           if (!isZooKeeperError(error, 'NODEEXISTS')) throw error;
-          const stat = await this.session.exists(zkPaths.broker(input.id));
-          if (stat !== null && stat.ephemeralOwner === this.session.sessionId) return;
-          if (stat !== null && stat.ephemeralOwner !== 0n) {
-            const gone = await this.session.watchExists(zkPaths.broker(input.id));
-            if (gone.stat !== null) await gone.next;
+          const holder = await this.session.watchExists(zkPaths.broker(input.id));
+          if (holder.stat?.ephemeralOwner === this.session.sessionId) return;
+          const remaining = deadline - Date.now();
+          if (holder.stat !== null && remaining <= 0) throw error;
+          if (holder.stat !== null) {
+            let timer: NodeJS.Timeout | undefined;
+            await Promise.race([
+              holder.next,
+              new Promise((resolve) => (timer = setTimeout(resolve, remaining))),
+            ]);
+            clearTimeout(timer);
           }
         }
       }

@@ -266,6 +266,18 @@ describe.each(CONFORMANCE_TARGETS)('cluster state on %s', (targetName) => {
     await expectZooKeeperError(a!.deleteGroup('g'), 'NOTEMPTY');
   });
 
+  it('refuses to keep a broker id that a live broker holds', async () => {
+    const [a] = await states(1);
+    const chrooted = a!.session.connectionString;
+    const endpoints = [{ listener: 'PLAINTEXT', host: 'h', port: 1, securityProtocol: 'PLAINTEXT' }];
+    await a!.keepBrokerRegistered({ id: 9, endpoints });
+    const rival = new ClusterState(
+      await pool.connect({ connectionString: chrooted, sessionTimeoutMs: 1_000 }),
+    );
+    await expectZooKeeperError(rival.keepBrokerRegistered({ id: 9, endpoints }), 'NODEEXISTS');
+    expect((await rival.session.exists(zkPaths.broker(9)))!.ephemeralOwner).toBe(a!.session.sessionId);
+  });
+
   it('re-registers a broker on a new session after expiry', async () => {
     proxy = await startTcpProxy('127.0.0.1', target.primaryPort);
     const [broker, observer] = await states(2, proxy.address);
