@@ -3,6 +3,8 @@ import zookeeper from 'node-zookeeper-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startZooKeeperServer, type EmbeddedZooKeeper } from '../../coordinator/server/index.js';
 import { RawZkClient } from '../unit/coordinator-server/raw-zk-client.js';
+import { JuteWriter } from '../../coordinator/server/jute.js';
+import { writeConnectRequest } from '../../coordinator/server/records.js';
 
 /**
  * Hostile and broken input against the embedded ZooKeeper server: each bad connection gets an error or
@@ -133,6 +135,23 @@ describe('embedded ZooKeeper server under bad input', () => {
     const created = await client.create(3, '/owner-check', 'x', 1);
     expect(created.header.err).toBe(0);
     client.vanish();
+    await healthyStillWorks();
+  });
+
+  it('refuses a client that has seen a newer zxid than the server (it must try another server)', async () => {
+    const raw = await RawZkClient.open(server.port);
+    const writer = JuteWriter.framed();
+    writeConnectRequest(writer, {
+      protocolVersion: 0,
+      lastZxidSeen: 1_000_000_000,
+      timeOut: 4000,
+      sessionId: 0n,
+      passwd: Buffer.alloc(16),
+      readOnly: false,
+    });
+    raw.socket.write(writer.frame());
+    await raw.closedPromise;
+    expect(raw.frames).toEqual([]);
     await healthyStillWorks();
   });
 
