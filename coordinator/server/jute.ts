@@ -40,7 +40,9 @@ export class JuteReader {
 
   /** A jute long as a JS number; zxids and times stay far below 2^53. */
   long(): number {
-    return Number(this.buffer.readBigInt64BE(this.need(8)));
+    const at = this.need(8);
+    // Two 32-bit halves: exact for |value| < 2^53 and no BigInt per field on the hot path.
+    return this.buffer.readInt32BE(at) * 0x1_0000_0000 + this.buffer.readUInt32BE(at + 4);
   }
 
   /** A jute long kept exact (session ids use all 64 bits). */
@@ -111,7 +113,9 @@ export class JuteWriter {
 
   long(value: number): this {
     const at = this.ensure(8);
-    this.buffer.writeBigInt64BE(BigInt(value), at);
+    const high = Math.floor(value / 0x1_0000_0000);
+    this.buffer.writeInt32BE(high, at);
+    this.buffer.writeUInt32BE(value - high * 0x1_0000_0000, at + 4);
     return this;
   }
 

@@ -18,7 +18,7 @@ import {
 import { decodeTxnRecord, encodeTxnRecord, type TxnRecord } from '../../../coordinator/server/txn.js';
 import { frameLogRecord, readLogFile } from '../../../coordinator/server/txn-log.js';
 
-const long = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
+const long = fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER });
 const int = fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
 const sessionId = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
 const stat: fc.Arbitrary<Stat> = fc.record({
@@ -81,6 +81,14 @@ describe('jute primitives', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it('writes longs as the same 8 bytes as a 64-bit two’s-complement integer', () => {
+    fc.assert(
+      fc.property(long, (value) => {
+        expect(new JuteWriter().long(value).bytes().readBigInt64BE(0)).toBe(BigInt(value));
+      }),
     );
   });
 
