@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { fourLetterWord, serverMode } from '../../coordinator/four-letter-word.js';
 import { ZooKeeperMultiError } from '../../coordinator/zk-errors.js';
 import type { WatchEvent, ZooKeeperSession } from '../../coordinator/zk-session.js';
 import { waitFor } from '../support/wait.js';
@@ -345,6 +346,24 @@ describe.each(CONFORMANCE_TARGETS)('ZooKeeper conformance on %s', (targetName) =
       expect(stray.events).toEqual([]);
     });
 
+    it('exists and data watches ignore child changes; child watches ignore data changes', async () => {
+      const watcher = await pool.connect();
+      const writer = await pool.connect();
+      const root = await uniqueRoot(writer, 'kinds');
+      const path = `${root}/n`;
+      await writer.create(path);
+      await visible(watcher, path);
+      const stray = new EventLog<WatchEvent>();
+      await watcher.exists(path, stray.listener);
+      await watcher.getData(path, stray.listener);
+      await writer.create(`${path}/child`);
+      const kids = await watcher.watchChildren(path);
+      await writer.setData(`${path}/child`, Buffer.from('x'));
+      await writer.delete(`${path}/child`);
+      expect(await kids.next).toEqual({ type: 'childrenChanged', path });
+      expect(stray.events).toEqual([]);
+    });
+
     it('fires each kind of watch on one node once, together', async () => {
       const watcher = await pool.connect();
       const writer = await pool.connect();
@@ -359,6 +378,19 @@ describe.each(CONFORMANCE_TARGETS)('ZooKeeper conformance on %s', (targetName) =
       expect(await data.next).toEqual({ type: 'deleted', path });
       expect(await children.next).toEqual({ type: 'deleted', path });
       expect(await exists.next).toEqual({ type: 'deleted', path });
+    });
+  });
+
+  describe('four-letter words', () => {
+    it('answers ruok, srvr and mntr on the client port', async () => {
+      expect(await fourLetterWord('127.0.0.1', target.primaryPort, 'ruok')).toBe('imok');
+      const srvr = await fourLetterWord('127.0.0.1', target.primaryPort, 'srvr');
+      expect(['standalone', 'leader', 'follower']).toContain(serverMode(srvr));
+      expect(srvr).toMatch(/^Zookeeper version: /m);
+      expect(srvr).toMatch(/^Node count: \d+$/m);
+      const mntr = await fourLetterWord('127.0.0.1', target.primaryPort, 'mntr');
+      expect(mntr).toMatch(/^zk_server_state\t(standalone|leader|follower)$/m);
+      expect(mntr).toMatch(/^zk_znode_count\t\d+$/m);
     });
   });
 
@@ -429,6 +461,34 @@ describe.each(CONFORMANCE_TARGETS)('ZooKeeper conformance on %s', (targetName) =
       expect(await a.exists(`${root}/v`)).not.toBeNull();
       expect(await a.exists(`${root}/c`)).toBeNull();
       expect(await a.exists(`${root}/v/kid`)).toBeNull();
+    });
+
+    it('numbers sequential creates within one multi, checks missing nodes, refuses children of new ephemerals', async () => {
+      const a = await pool.connect();
+      const root = await uniqueRoot(a, 'multiedge');
+      expect(await a.multi([])).toEqual([]);
+      expect(
+        await a.multi([
+          { type: 'create', path: `${root}/s-`, mode: 'persistent-sequential' },
+          { type: 'create', path: `${root}/s-`, mode: 'ephemeral-sequential' },
+        ]),
+      ).toEqual([
+        { type: 'create', path: `${root}/s-0000000000` },
+        { type: 'create', path: `${root}/s-0000000001` },
+      ]);
+      await expect(
+        a.multi([
+          { type: 'check', path: `${root}/missing`, version: 0 },
+          { type: 'create', path: `${root}/z` },
+        ]),
+      ).rejects.toMatchObject({ codeName: 'NONODE', resultCodes: [-101, -2] });
+      await expect(
+        a.multi([
+          { type: 'create', path: `${root}/e`, mode: 'ephemeral' },
+          { type: 'create', path: `${root}/e/c` },
+        ]),
+      ).rejects.toMatchObject({ codeName: 'NOCHILDRENFOREPHEMERALS', resultCodes: [0, -108] });
+      expect(await a.exists(`${root}/e`)).toBeNull();
     });
 
     it('fires watches for every op of a committed multi', async () => {
