@@ -17,7 +17,6 @@ import {
   reconcilePartition,
   type BrokerLiveness,
 } from './partition-leader-election.js';
-import type { SerialQueue } from './serial-queue.js';
 
 /**
  * One term of this broker as controller: created when it wins an election, thrown away when it loses
@@ -47,7 +46,8 @@ export interface ActiveControllerContext {
   epochVersion: number;
   cluster: ClusterState;
   state: ControllerState;
-  queue: SerialQueue;
+  /** The controller's one queue (tasks abandoned when the session is lost). */
+  serial<T>(task: () => Promise<T>): Promise<T>;
   settings: ActiveControllerSettings;
   logger: Logger;
   /** Called once when a write finds that another controller has been elected since. */
@@ -463,14 +463,16 @@ export class ActiveController {
   }
 
   private enqueue(handler: () => Promise<unknown>): Promise<void> {
-    return this.ctx.queue.run(async () => {
-      if (this.stopped) return;
-      try {
-        await handler();
-      } catch (error) {
-        this.failed(error);
-      }
-    });
+    return this.ctx
+      .serial(async () => {
+        if (this.stopped) return;
+        try {
+          await handler();
+        } catch (error) {
+          this.failed(error);
+        }
+      })
+      .catch((error: unknown) => this.failed(error));
   }
 
   private failed(error: unknown): void {

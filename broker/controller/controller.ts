@@ -44,6 +44,7 @@ export interface Controller {
   /** Controller epoch of the current term; of the last term when inactive; -1 if never elected. */
   readonly epoch: number;
   on<E extends keyof ControllerEvents>(event: E, listener: (...args: ControllerEvents[E]) => void): this;
+  once<E extends keyof ControllerEvents>(event: E, listener: (...args: ControllerEvents[E]) => void): this;
   off<E extends keyof ControllerEvents>(event: E, listener: (...args: ControllerEvents[E]) => void): this;
   /**
    * Validates and writes /config/topics/<t> and /brokers/topics/<t> (replicas assigned as Kafka does
@@ -112,7 +113,20 @@ class ControllerService extends EventEmitter<ControllerEvents> implements Contro
   private controllerWatchArmed = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private unhook: (() => void) | undefined;
-  private readonly onExpired = () => this.resign('ZooKeeper session expired');
+  /** Rejects the task in flight: a call made on an expired session's client may never settle. */
+  private abandonInFlight: () => void = () => undefined;
+  private abandoned!: Promise<never>;
+  private readonly onExpired = () => {
+    this.abandonTaskInFlight();
+    this.resign('ZooKeeper session expired');
+  };
+  /** The broker closed the session under us: our /controller went with it. */
+  private readonly onSessionClosed = () => {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    this.abandonTaskInFlight();
+    this.resign('ZooKeeper session closed');
+  };
 
   constructor(private readonly options: StartControllerOptions) {
     super();
@@ -121,6 +135,7 @@ class ControllerService extends EventEmitter<ControllerEvents> implements Contro
     this.cluster = new ClusterState(options.session);
     this.state = new ControllerState(this.cluster);
     this.logger = options.logger ?? componentLogger('controller', { brokerId: options.brokerId });
+    this.abandonTaskInFlight();
   }
 
   get isActive(): boolean {
@@ -134,10 +149,11 @@ class ControllerService extends EventEmitter<ControllerEvents> implements Contro
   async start(): Promise<void> {
     await this.cluster.ensureTopLevelPaths();
     this.session.on('expired', this.onExpired);
+    this.session.once('closed', this.onSessionClosed);
     // Runs now and on every new session after an expiry: contend again with a fresh view.
     this.unhook = await this.session.onSessionEstablished(() => {
       this.controllerWatchArmed = false;
-      return this.queue.run(() => this.contend());
+      return this.serial(() => this.contend()).catch(() => undefined);
     });
   }
 
@@ -176,7 +192,7 @@ class ControllerService extends EventEmitter<ControllerEvents> implements Contro
   }
 
   electPreferredLeaders(): Promise<number> {
-    return this.queue.run(async () => {
+    return this.serial(async () => {
       const term = this.term;
       if (term === null || term.isStopped)
         throw new ControllerRequestError(
@@ -193,7 +209,9 @@ class ControllerService extends EventEmitter<ControllerEvents> implements Contro
     clearTimeout(this.retryTimer);
     this.unhook?.();
     this.session.off('expired', this.onExpired);
-    await this.queue.run(async () => {
+    this.session.off('closed', this.onSessionClosed);
+    this.abandonTaskInFlight();
+    await this.serial(async () => {
       const term = this.term;
       if (term === null) return;
       term.stop();
@@ -239,7 +257,6 @@ class ControllerService extends EventEmitter<ControllerEvents> implements Contro
       epochVersion,
       cluster: this.cluster,
       state: this.state,
-      queue: this.queue,
       logger: this.logger.child({ controllerEpoch: epoch }),
       settings: {
         uncleanLeaderElectionEnable: this.options.config.uncleanLeaderElectionEnable,
@@ -248,7 +265,11 @@ class ControllerService extends EventEmitter<ControllerEvents> implements Contro
         leaderRebalanceIntervalMs: this.options.leaderRebalanceIntervalMs ?? 10_000,
         retryBackoffMs: this.options.retryBackoffMs ?? 500,
       },
-      onFencedOut: () => void this.queue.run(() => this.stepDown('fenced out by a newer controller epoch')),
+      serial: (task) => this.serial(task),
+      onFencedOut: () =>
+        void this.serial(() => this.stepDown('fenced out by a newer controller epoch')).catch(
+          () => undefined,
+        ),
     });
     this.term = term;
     this.logger.info({ epoch }, 'elected controller');
@@ -269,7 +290,7 @@ class ControllerService extends EventEmitter<ControllerEvents> implements Contro
         this.controllerWatchArmed = false;
         // After an expiry the session hook contends again.
         if (this.closed || event.type === 'sessionExpired') return;
-        void this.queue.run(() => this.onControllerNodeChanged());
+        void this.serial(() => this.onControllerNodeChanged()).catch(() => undefined);
       };
     }
     try {
@@ -317,11 +338,27 @@ class ControllerService extends EventEmitter<ControllerEvents> implements Contro
     this.emit('resigned');
   }
 
+  /**
+   * Runs `task` on the one queue. A task still waiting on ZooKeeper when the session expires or closes
+   * is abandoned (rejected) so the queue moves on; whatever it might still write is fenced.
+   */
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    return this.queue.run(() => Promise.race([task(), this.abandoned]));
+  }
+
+  private abandonTaskInFlight(): void {
+    this.abandonInFlight();
+    this.abandoned = new Promise<never>((_, reject) => {
+      this.abandonInFlight = () => reject(new Error('ZooKeeper session lost; controller task abandoned'));
+    });
+    this.abandoned.catch(() => undefined);
+  }
+
   private retryLater(): void {
     if (this.closed || this.retryTimer !== undefined) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
-      void this.queue.run(() => this.contend());
+      void this.serial(() => this.contend()).catch(() => undefined);
     }, this.options.retryBackoffMs ?? 500);
     this.retryTimer.unref();
   }
