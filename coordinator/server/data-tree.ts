@@ -255,6 +255,8 @@ export class DataTree {
       case 'multi':
         for (const op of txn.ops) this.applyTxn(op, zxid, time, events);
         break;
+      case 'noop':
+        break;
     }
   }
 

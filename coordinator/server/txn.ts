@@ -13,7 +13,9 @@ export type Txn =
   | { type: 'setACL'; path: string; acl: Acl[] }
   | { type: 'createSession'; sessionId: bigint; timeoutMs: number; passwd: Buffer }
   | { type: 'closeSession'; sessionId: bigint }
-  | { type: 'multi'; ops: Txn[] };
+  | { type: 'multi'; ops: Txn[] }
+  /** Changes nothing but takes a zxid, as failed writes and checks do in ZooKeeper (its error txns). */
+  | { type: 'noop' };
 
 export interface TxnRecord {
   zxid: number;
@@ -22,7 +24,16 @@ export interface TxnRecord {
   txn: Txn;
 }
 
-const kinds = ['create', 'delete', 'setData', 'setACL', 'createSession', 'closeSession', 'multi'] as const;
+const kinds = [
+  'create',
+  'delete',
+  'setData',
+  'setACL',
+  'createSession',
+  'closeSession',
+  'multi',
+  'noop',
+] as const;
 
 function writeTxn(writer: JuteWriter, txn: Txn): void {
   writer.int(kinds.indexOf(txn.type));
@@ -47,6 +58,8 @@ function writeTxn(writer: JuteWriter, txn: Txn): void {
       break;
     case 'multi':
       writer.vector(txn.ops, writeTxn);
+      break;
+    case 'noop':
       break;
   }
 }
@@ -79,6 +92,8 @@ function readTxn(reader: JuteReader): Txn {
       return { type: kind, sessionId: reader.bigLong() };
     case 'multi':
       return { type: kind, ops: reader.vector(readTxn) ?? [] };
+    case 'noop':
+      return { type: kind };
     default:
       throw new JuteDecodeError('unknown transaction kind');
   }

@@ -310,12 +310,17 @@ export class ZooKeeperServer implements ConnectionHost {
   ): void {
     const events: TreeEvent[] = [];
     const ctx = this.writeContext(connection, session, events);
-    const applied = apply(ctx);
-    if (applied.txn === null) {
-      this.reply(connection, xid, applied.writeResponse);
+    let applied: AppliedWrite;
+    try {
+      applied = apply(ctx);
+    } catch (error) {
+      if (!(error instanceof KeeperError)) throw error;
+      // ZooKeeper logs a failed write as an error transaction: it takes a zxid, the reply carries it.
+      const zxid = this.commit({ type: 'noop' });
+      this.replyHeader(connection, xid, error.code, zxid);
       return;
     }
-    const record = { zxid: ctx.zxid, time: ctx.time, txn: applied.txn };
+    const record = { zxid: ctx.zxid, time: ctx.time, txn: applied.txn ?? { type: 'noop' as const } };
     this.tree.lastZxid = ctx.zxid;
     this.store.append(record);
     this.fire(events, ctx.zxid);
@@ -543,16 +548,26 @@ export class ZooKeeperServer implements ConnectionHost {
     if (failure !== null) {
       for (const write of applied.reverse()) write.undo();
       const failed = failure;
+      const zxid = this.commit({ type: 'noop' }); // a failed multi takes a zxid too, like ZooKeeper's
       // ReplyHeader.err stays 0; each result is an error: 0 before, the code at, -2 after the failed op.
-      this.reply(connection, xid, (w) => {
-        ops.forEach((_, index) => {
-          const code =
-            index < failed.index ? 0 : index === failed.index ? failed.code : ErrorCode.runtimeInconsistency;
-          writeMultiHeader(w, { type: OpCode.error, done: false, err: code });
-          w.int(code);
-        });
-        writeMultiHeader(w, { type: -1, done: true, err: -1 });
-      });
+      this.reply(
+        connection,
+        xid,
+        (w) => {
+          ops.forEach((_, index) => {
+            const code =
+              index < failed.index
+                ? 0
+                : index === failed.index
+                  ? failed.code
+                  : ErrorCode.runtimeInconsistency;
+            writeMultiHeader(w, { type: OpCode.error, done: false, err: code });
+            w.int(code);
+          });
+          writeMultiHeader(w, { type: -1, done: true, err: -1 });
+        },
+        zxid,
+      );
       return;
     }
     const txns = applied.map((a) => a.txn).filter((t): t is Txn => t !== null);
