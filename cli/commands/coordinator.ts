@@ -30,36 +30,51 @@ export function registerCoordinatorCommand(program: Command): void {
       integer('tick time', 1, 600_000),
       2000,
     )
-    .action(async (options: { port: number; host: string; dataDir?: string; tickTime: number }) => {
-      const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
-      let server;
-      try {
-        server = await startZooKeeperServer({
-          host: options.host,
-          port: options.port,
-          dataDir,
-          tickTime: options.tickTime,
-        });
-      } catch (error) {
-        console.error(
-          `sluice coordinator: cannot start: ${error instanceof Error ? error.message : String(error)}`,
+    .option(
+      '--snapshot-bytes <bytes>',
+      'take a snapshot (and start a new transaction log) once the log holds this many bytes',
+      integer('snapshot bytes', 1024, 2 ** 40),
+      64 * 1024 * 1024,
+    )
+    .action(
+      async (options: {
+        port: number;
+        host: string;
+        dataDir?: string;
+        tickTime: number;
+        snapshotBytes: number;
+      }) => {
+        const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
+        let server;
+        try {
+          server = await startZooKeeperServer({
+            host: options.host,
+            port: options.port,
+            dataDir,
+            tickTime: options.tickTime,
+            snapshotAfterBytes: options.snapshotBytes,
+          });
+        } catch (error) {
+          console.error(
+            `sluice coordinator: cannot start: ${error instanceof Error ? error.message : String(error)}`,
+          );
+          process.exit(1);
+        }
+        console.log(
+          `sluice coordinator listening on ${server.connectionString} (${dataDir === undefined ? 'in memory, no data dir' : `data dir ${dataDir}`})`,
         );
-        process.exit(1);
-      }
-      console.log(
-        `sluice coordinator listening on ${server.connectionString} (${dataDir === undefined ? 'in memory, no data dir' : `data dir ${dataDir}`})`,
-      );
-      const running = server;
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        void running.close().then(() => {
-          console.log(`sluice coordinator stopped (${signal})`);
-          process.exit(0);
-        });
-      };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
-    });
+        const running = server;
+        let stopping = false;
+        const stop = (signal: string) => {
+          if (stopping) return;
+          stopping = true;
+          void running.close().then(() => {
+            console.log(`sluice coordinator stopped (${signal})`);
+            process.exit(0);
+          });
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      },
+    );
 }

@@ -58,6 +58,9 @@ async function startCoordinator(port: number, dataDir: string): Promise<RunningP
     dataDir,
     '--tick-time',
     '250',
+    // Small snapshots, so log rotations and snapshots happen during the burst that kill -9 interrupts.
+    '--snapshot-bytes',
+    '32768',
   ]);
   processes.push(process);
   await process.waitForOutput(`sluice coordinator listening on 127.0.0.1:${port}`);
@@ -124,6 +127,8 @@ describe('embedded ZooKeeper durability', () => {
     doomed.vanish();
     const ackedAtKill = new Map(acked); // later acks cannot happen, but freeze the set anyway
     expect(ackedAtKill.size).toBeGreaterThanOrEqual(target);
+    // The burst crossed several snapshot/log rotations before the kill.
+    expect((await readdir(dataDir)).some((f) => /^snapshot\.[0-9a-f]{16}$/.test(f))).toBe(true);
 
     const second = await startCoordinator(port, dataDir);
     const reader = await connected(connectionString);
