@@ -233,6 +233,7 @@ describe('transaction records and the log format', () => {
         },
       },
       { zxid: 7, time: 1, txn: { type: 'closeSession' as const, sessionId: 9n } },
+      { zxid: 8, time: 1, txn: { type: 'noop' as const } },
     ]) {
       expect(decodeTxnRecord(encodeTxnRecord(r))).toEqual(r);
     }
