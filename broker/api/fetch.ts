@@ -6,7 +6,8 @@
 // Consumers read below the high watermark; followers (replica_id >= 0) up to the log end and their
 // fetch offset is reported to the leader (replication hook).
 // Errors: 1 OFFSET_OUT_OF_RANGE, 3 UNKNOWN_TOPIC_OR_PARTITION, 6 NOT_LEADER_OR_FOLLOWER,
-// 76 UNSUPPORTED_COMPRESSION_TYPE (zstd data to Fetch < 10).
+// 74/75 FENCED/UNKNOWN_LEADER_EPOCH (current_leader_epoch, v9+), 76 UNSUPPORTED_COMPRESSION_TYPE (zstd
+// data to Fetch < 10).
 // Not implemented: fetch sessions (always session id 0 = sessionless, which clients accept),
 // read_committed filtering (no transactions: last stable offset = high watermark), preferred read
 // replicas, diverging epochs.
@@ -15,7 +16,7 @@ import type { FetchRequest, FetchResponse } from '../../protocol/index.js';
 import { fetchRequest } from '../../protocol/messages/fetch.js';
 import type { BrokerServices } from '../broker-services.js';
 import { LogError } from '../log/log-errors.js';
-import type { Partition } from '../replica/partition.js';
+import { leaderEpochError, type Partition } from '../replica/partition.js';
 import { defineApiHandler } from './api-handler.js';
 import { hasZstd } from './produce.js';
 
@@ -147,6 +148,8 @@ async function readPartition(
     };
   }
   if (!partition.isLeader) return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+  const epochError = leaderEpochError(partition, request.currentLeaderEpoch);
+  if (epochError !== 0) return { ...base, errorCode: epochError };
   const offsets = partitionOffsets(partition);
   const isFollower = replicaId >= 0;
   if (isFollower) partition.recordFollowerEndOffset(replicaId, request.fetchOffset);

@@ -1,13 +1,14 @@
 // ListOffsets (key 2), versions 1-6: earliest (-2) = log start, latest (-1) = high watermark (the last
 // stable offset for read_committed, the same value without transactions), or the first offset whose
 // timestamp is >= the given one (time index; offset -1 when there is none).
-// Errors: 3 UNKNOWN_TOPIC_OR_PARTITION, 6 NOT_LEADER_OR_FOLLOWER.
-// Not implemented: max timestamp (-3, ListOffsets v7+, outside our range), leader epoch fencing.
+// Errors: 3 UNKNOWN_TOPIC_OR_PARTITION, 6 NOT_LEADER_OR_FOLLOWER, 74/75 FENCED/UNKNOWN_LEADER_EPOCH (v4+).
+// Not implemented: max timestamp (-3, ListOffsets v7+, outside our range).
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ListOffsetsResponse } from '../../protocol/index.js';
 import { listOffsetsRequest } from '../../protocol/messages/list-offsets.js';
 import type { BrokerServices } from '../broker-services.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../log/partition-log.js';
+import { leaderEpochError } from '../replica/partition.js';
 import { defineApiHandler } from './api-handler.js';
 
 type PartitionResponse = ListOffsetsResponse['topics'][number]['partitions'][number];
@@ -21,7 +22,16 @@ export const listOffsetsHandler = defineApiHandler({
     for (const topic of body.topics) {
       const partitions: PartitionResponse[] = [];
       for (const p of topic.partitions) {
-        partitions.push(await listOffset(broker, topic.name, p.partitionIndex, p.timestamp, body.replicaId));
+        partitions.push(
+          await listOffset(
+            broker,
+            topic.name,
+            p.partitionIndex,
+            p.timestamp,
+            body.replicaId,
+            p.currentLeaderEpoch,
+          ),
+        );
       }
       topics.push({ name: topic.name, partitions });
     }
@@ -35,6 +45,7 @@ async function listOffset(
   partitionIndex: number,
   timestamp: bigint,
   replicaId: number,
+  currentLeaderEpoch: number | undefined,
 ): Promise<PartitionResponse> {
   const answer = (errorCode: number, offset = -1n, time = -1n, leaderEpoch = -1): PartitionResponse => ({
     partitionIndex,
@@ -50,6 +61,8 @@ async function listOffset(
     return answer(exists ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   }
   if (!partition.isLeader) return answer(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  const epochError = leaderEpochError(partition, currentLeaderEpoch);
+  if (epochError !== 0) return answer(epochError);
   const epoch = partition.leaderEpoch;
   if (timestamp === EARLIEST_TIMESTAMP) return answer(0, partition.log.logStartOffset, -1n, epoch);
   if (timestamp === LATEST_TIMESTAMP) {

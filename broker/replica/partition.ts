@@ -1,4 +1,5 @@
 import type { TopicPartition } from '../../coordinator/zk-paths.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import type { AppendResult, PartitionLog } from '../log/partition-log.js';
 
 /** Leadership facts for one partition, as the partition-state znode says. */
@@ -128,4 +129,15 @@ export class Partition {
     }
     for (const listener of [...this.listeners]) listener();
   }
+}
+
+/**
+ * Checks a request's current_leader_epoch (-1 = not given) against ours: an older one is fenced (74),
+ * a newer one means this broker has not heard of the new leadership yet (75). Both are retriable.
+ */
+export function leaderEpochError(partition: Partition, requestEpoch: number | undefined): number {
+  if (requestEpoch === undefined || requestEpoch < 0) return 0;
+  if (requestEpoch < partition.leaderEpoch) return ErrorCode.FENCED_LEADER_EPOCH;
+  if (requestEpoch > partition.leaderEpoch) return ErrorCode.UNKNOWN_LEADER_EPOCH;
+  return 0;
 }

@@ -65,6 +65,11 @@ function fetchBody(
   };
 }
 
+function withLeaderEpoch(body: ReturnType<typeof fetchBody>, currentLeaderEpoch: number) {
+  const partition = body.topics[0]!.partitions[0]!;
+  return { ...body, topics: [{ ...body.topics[0]!, partitions: [{ ...partition, currentLeaderEpoch }] }] };
+}
+
 function values(records: Buffer | null | undefined): string[] {
   if (!records || records.length === 0) return [];
   return decodeRecordBatchesSync(records).flatMap((b) => b.records.map((r) => r.value!.toString()));
@@ -148,6 +153,10 @@ describe('broker produce and fetch over the wire', () => {
     expect(values(one.responses[0]!.partitions[0]!.records)).toHaveLength(1);
     const all = await client.request(1, 11, fetchBody('limits', 0n));
     expect(values(all.responses[0]!.partitions[0]!.records)).toHaveLength(3);
+    const current = await client.request(1, 11, withLeaderEpoch(fetchBody('limits', 0n), 0));
+    expect(current.responses[0]!.partitions[0]!.errorCode).toBe(0);
+    const ahead = await client.request(1, 11, withLeaderEpoch(fetchBody('limits', 0n), 5));
+    expect(ahead.responses[0]!.partitions[0]!.errorCode).toBe(75);
     const outOfRange = await client.request(1, 11, fetchBody('limits', 99n));
     expect(outOfRange.responses[0]!.partitions[0]!.errorCode).toBe(1);
   });
