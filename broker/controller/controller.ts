@@ -243,6 +243,12 @@ class ControllerService extends EventEmitter<ControllerEvents> implements Contro
       const owner = await this.watchControllerNode();
       // The holder vanished between our attempt and the watch: try again at once.
       if (owner === null) await this.contend();
+      else if (owner.brokerId === this.brokerId && owner.sessionId === this.session.sessionId) {
+        // Our own earlier attempt committed but its reply was lost (connection loss mid-multi); the
+        // epoch moved in the same transaction, so the current epoch is ours.
+        const epoch = await this.cluster.readControllerEpoch();
+        await this.becomeActive(epoch.value, epoch.version);
+      }
     } catch (error) {
       this.logger.warn({ err: error }, 'controller election attempt failed; retrying');
       this.retryLater();

@@ -5,7 +5,8 @@ import { ZooKeeperMultiError } from '../../coordinator/zk-errors.js';
 import { zkPaths } from '../../coordinator/zk-paths.js';
 import { startZooKeeperServer, type EmbeddedZooKeeper } from '../../coordinator/server/index.js';
 import { waitFor } from '../support/wait.js';
-import { SimCluster } from './controller-harness.js';
+import { startController } from '../../broker/controller/index.js';
+import { DEFAULT_SETTINGS, SimCluster } from './controller-harness.js';
 
 /** Controller election, epochs, takeover and fencing against the embedded ZooKeeper server. */
 
@@ -99,6 +100,30 @@ describe('controller election', () => {
     await successor.crash();
     const next = await c.oneActiveController();
     expect(next.controller!.epoch).toBe(3);
+  });
+  it('adopts a /controller its own session already holds (an election whose reply was lost)', async () => {
+    cluster = await SimCluster.create(server.connectionString);
+    const c = cluster;
+    const b = await c.broker(1, { controller: false });
+    // The multi committed (node created, epoch bumped) but the broker never learnt it.
+    expect(await new ClusterState(b.session).electController(1)).toMatchObject({ elected: true, epoch: 1 });
+    const controller = await startController({
+      session: b.session,
+      brokerId: 1,
+      config: DEFAULT_SETTINGS,
+    });
+    try {
+      expect(controller.isActive).toBe(true);
+      expect(controller.epoch).toBe(1);
+      expect((await c.admin.readControllerEpoch()).value).toBe(1);
+      await controller.createTopic('adopted', { partitions: 1, replicationFactor: 1 });
+      expect(await c.waitForState('adopted', 0, () => true, 'state written')).toMatchObject({
+        leader: 1,
+        controllerEpoch: 1,
+      });
+    } finally {
+      await controller.close();
+    }
   });
 });
 
