@@ -161,6 +161,51 @@ describe('broker produce and fetch over the wire', () => {
     expect(outOfRange.responses[0]!.partitions[0]!.errorCode).toBe(1);
   });
 
+  it('serves several partitions per request; max_bytes caps the response after the first batch', async () => {
+    expect(await createTopic(client, 'multi-a', 2)).toBe(0);
+    expect(await createTopic(client, 'multi-b', 1)).toBe(0);
+    const produced = await client.request(0, 8, {
+      transactionalId: null,
+      acks: 1,
+      timeoutMs: 5_000,
+      topicData: [
+        {
+          name: 'multi-a',
+          partitionData: [
+            { index: 0, records: batch(['a0'.padEnd(300, '.')]) },
+            { index: 1, records: batch(['a1'.padEnd(300, '.')]) },
+          ],
+        },
+        { name: 'multi-b', partitionData: [{ index: 0, records: batch(['b0'.padEnd(300, '.')]) }] },
+      ],
+    });
+    expect(produced.responses.flatMap((t) => t.partitionResponses.map((p) => p.errorCode))).toEqual([
+      0, 0, 0,
+    ]);
+    const request = (maxBytes: number) => ({
+      ...fetchBody('multi-a', 0n),
+      maxBytes,
+      topics: [
+        {
+          topic: 'multi-a',
+          partitions: [0, 1].map((partition) => ({ partition, fetchOffset: 0n, partitionMaxBytes: 1 << 20 })),
+        },
+        { topic: 'multi-b', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] },
+      ],
+    });
+    const all = await client.request(1, 12, request(1 << 20));
+    expect(all.responses.map((t) => t.partitions.map((p) => values(p.records)[0]?.slice(0, 2)))).toEqual([
+      ['a0', 'a1'],
+      ['b0'],
+    ]);
+    const capped = await client.request(1, 12, request(10));
+    expect(capped.responses.map((t) => t.partitions.map((p) => values(p.records).length))).toEqual([
+      [1, 0],
+      [0],
+    ]);
+    expect(capped.responses[1]!.partitions[0]!.highWatermark).toBe(1n);
+  });
+
   it('acks=0 sends no response and the next request on the connection is answered in order', async () => {
     expect(await createTopic(client, 'acks-zero')).toBe(0);
     client.send(0, 7, produceBody('acks-zero', batch(['fire', 'forget']), 0));
