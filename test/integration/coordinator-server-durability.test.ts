@@ -75,9 +75,11 @@ describe('embedded ZooKeeper durability', () => {
     const connectionString = `127.0.0.1:${port}`;
 
     // A client that will die with the server and never come back: its ephemeral must go after restart.
-    const { client: doomed, response } = await RawZkClient.session(port, { timeoutMs: 2000 });
-    expect(response.timeOut).toBe(2000);
+    const { client: doomed, response } = await RawZkClient.session(port, { timeoutMs: 5000 });
+    expect(response.timeOut).toBe(5000); // the most --tick-time 250 allows (20 ticks)
     expect((await doomed.create(1, '/doomed-ephemeral', 'x', 1)).header.err).toBe(0);
+    // It stays alive by pinging (as any client does) until it dies with the server.
+    const keepAlive = setInterval(() => doomed.send(-2, 11), 500);
 
     const writer = await connected(connectionString);
     await call<string>((cb) => writer.create('/burst', cb));
@@ -124,6 +126,7 @@ describe('embedded ZooKeeper durability', () => {
     });
     await first.exited;
     writer.close();
+    clearInterval(keepAlive);
     doomed.vanish();
     const ackedAtKill = new Map(acked); // later acks cannot happen, but freeze the set anyway
     expect(ackedAtKill.size).toBeGreaterThanOrEqual(target);
@@ -132,6 +135,9 @@ describe('embedded ZooKeeper durability', () => {
 
     const second = await startCoordinator(port, dataDir);
     const reader = await connected(connectionString);
+    // Right after the restart the doomed session is back (its ephemeral too); it expires further down.
+    const restored = await call<zookeeper.Stat | null>((cb) => reader.exists('/doomed-ephemeral', cb));
+    expect(restored?.ephemeralOwner.readBigInt64BE()).toBe(response.sessionId);
     const children = new Set(
       await new Promise<string[]>((resolve, reject) =>
         reader.getChildren('/burst', (error, names) => (error ? reject(error) : resolve(names))),
@@ -151,9 +157,6 @@ describe('embedded ZooKeeper durability', () => {
     const after = await call<zookeeper.Stat>((cb) => reader.exists('/after-restart', cb));
     expect(after.czxid.readBigInt64BE()).toBeGreaterThan(maxAckedZxid);
 
-    // The doomed session was restored (its ephemeral is still there), then expires: nobody came back.
-    const restored = await call<zookeeper.Stat | null>((cb) => reader.exists('/doomed-ephemeral', cb));
-    expect(restored?.ephemeralOwner.readBigInt64BE()).toBe(response.sessionId);
     await waitFor(
       async () =>
         (await call<zookeeper.Stat | null>((cb) => reader.exists('/doomed-ephemeral', cb))) === null,
