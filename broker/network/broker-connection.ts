@@ -70,11 +70,12 @@ export class BrokerConnection {
     try {
       frames = this.decoder.push(chunk);
     } catch (error) {
-      if (error instanceof FrameTooLargeError) {
-        this.close(`${error.message} (socket.request.max.bytes)`, 'warn');
-        return;
-      }
-      throw error;
+      const reason =
+        error instanceof FrameTooLargeError
+          ? `${error.message} (socket.request.max.bytes)`
+          : `unreadable frame: ${(error as Error).message}`;
+      this.close(reason, 'warn');
+      return;
     }
     for (const frame of frames) {
       this.queue.push(frame);
