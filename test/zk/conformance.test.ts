@@ -239,6 +239,38 @@ describe.each(CONFORMANCE_TARGETS)('ZooKeeper conformance on %s', (targetName) =
     });
   });
 
+  describe('zxids', () => {
+    it('gives every write a zxid, failed ones included; reads take none', async () => {
+      const a = await pool.connect();
+      const root = await uniqueRoot(a, 'zxidgap');
+      let previous = (await a.exists(root))!.czxid;
+      const gapAfter = async (attempt: () => Promise<unknown>, index: number) => {
+        await attempt().catch(() => undefined);
+        await a.create(`${root}/m${index}`);
+        const zxid = (await a.exists(`${root}/m${index}`))!.czxid;
+        const gap = zxid - previous;
+        previous = zxid;
+        return gap;
+      };
+      const gaps = [
+        await gapAfter(async () => undefined, 0),
+        await gapAfter(() => a.getData(root), 1),
+        await gapAfter(() => a.create(root), 2),
+        await gapAfter(() => a.setData(root, Buffer.from('x'), 9), 3),
+        await gapAfter(() => a.delete(`${root}/missing`), 4),
+        await gapAfter(
+          () =>
+            a.multi([
+              { type: 'create', path: `${root}/q` },
+              { type: 'create', path: root },
+            ]),
+          5,
+        ),
+      ];
+      expect(gaps).toEqual([1n, 1n, 2n, 2n, 2n, 2n]);
+    });
+  });
+
   describe('watches', () => {
     it('data watch: dataChanged once, then deleted', async () => {
       const watcher = await pool.connect();
