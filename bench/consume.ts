@@ -1,0 +1,79 @@
+/**
+ * Consume throughput: kcat (librdkafka 2.0.2) reading from the beginning to the end of a partition of
+ * one `sluice broker` process, 100-byte and 1 KiB records, next to the loopback and disk ceilings
+ * measured in the same run. The data is produced first (with kcat, not timed).
+ *
+ *   npx tsx bench/consume.ts [--records-100 N] [--records-1k N] [--partitions P]
+ */
+import {
+  createTopic,
+  kcatProducerArgs,
+  measureDisk,
+  measureLoopback,
+  numberArg,
+  printThroughput,
+  runKcat,
+  startBenchBroker,
+  writeRecordFile,
+  type ThroughputResult,
+} from './broker-bench-support.js';
+
+const MiB = 1024 * 1024;
+const partitions = numberArg('partitions', 1);
+const cases = [
+  { size: 100, records: numberArg('records-100', 2_000_000) },
+  { size: 1024, records: numberArg('records-1k', 300_000) },
+];
+
+const broker = await startBenchBroker();
+const results: ThroughputResult[] = [];
+try {
+  const loopbackMbPerSec = await measureLoopback();
+  for (const { size, records } of cases) {
+    const topic = `bench-consume-${size}`;
+    const file = await writeRecordFile(broker.dataDir, size, records);
+    await createTopic(broker.bootstrap, topic, partitions);
+    await runKcat(kcatProducerArgs(broker.bootstrap, topic, file));
+    const diskMbPerSec = await measureDisk(broker.dataDir, records * size);
+    // One byte of output per record: kcat's formatting stays cheap and the count is checked.
+    const run = await runKcat([
+      '-C',
+      '-b',
+      broker.bootstrap,
+      '-t',
+      topic,
+      '-o',
+      'beginning',
+      '-e',
+      '-q',
+      '-f',
+      '.',
+      '-X',
+      'fetch.max.bytes=52428800',
+      '-X',
+      'max.partition.fetch.bytes=16777216',
+      '-X',
+      'queued.min.messages=1000000',
+      '-X',
+      'fetch.wait.max.ms=100',
+    ]);
+    if (run.stdoutBytes !== records)
+      throw new Error(`${topic}: consumed ${run.stdoutBytes} of ${records} records`);
+    const mbPerSec = (records * size) / MiB / run.seconds;
+    results.push({
+      bench: 'consume',
+      name: `kcat consume ${size} B (${partitions}p)`,
+      recordSize: size,
+      records,
+      seconds: run.seconds,
+      recordsPerSec: records / run.seconds,
+      mbPerSec,
+      loopbackMbPerSec,
+      diskMbPerSec,
+      fractionOfDisk: mbPerSec / diskMbPerSec,
+    });
+  }
+} finally {
+  await broker.close();
+}
+printThroughput(results);
