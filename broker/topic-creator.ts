@@ -30,6 +30,12 @@ export interface TopicCreationRequest {
   config?: TopicConfig;
 }
 
+/**
+ * The topic znode holds the whole assignment and ZooKeeper caps a znode near 1 MiB, so a larger
+ * topic could never be written; refusing early also keeps a hostile request from allocating billions.
+ */
+export const MAX_PARTITIONS_PER_TOPIC = 50_000;
+
 /** Kafka's legal topic names: 1–249 of [a-zA-Z0-9._-], not '.' or '..'. */
 export function checkTopicName(name: string): void {
   try {
@@ -79,6 +85,12 @@ export function planTopic(
   liveBrokerIds: readonly number[],
 ): ReplicaAssignment {
   checkTopicName(request.name);
+  if (request.assignments && request.assignments.length > MAX_PARTITIONS_PER_TOPIC) {
+    throw new TopicCreationError(
+      ErrorCode.INVALID_PARTITIONS,
+      `at most ${MAX_PARTITIONS_PER_TOPIC} partitions per topic`,
+    );
+  }
   if (request.assignments && request.assignments.length > 0) {
     request.assignments.forEach((replicas, p) => {
       if (!replicas || replicas.length === 0)
@@ -96,6 +108,11 @@ export function planTopic(
   }
   if (request.numPartitions < 1)
     throw new TopicCreationError(ErrorCode.INVALID_PARTITIONS, `number of partitions must be at least 1`);
+  if (request.numPartitions > MAX_PARTITIONS_PER_TOPIC)
+    throw new TopicCreationError(
+      ErrorCode.INVALID_PARTITIONS,
+      `at most ${MAX_PARTITIONS_PER_TOPIC} partitions per topic (the assignment must fit one znode)`,
+    );
   if (request.replicationFactor < 1)
     throw new TopicCreationError(
       ErrorCode.INVALID_REPLICATION_FACTOR,

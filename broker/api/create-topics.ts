@@ -69,10 +69,18 @@ async function createTopic(
       'give either replica assignments or partition count and replication factor, not both',
     );
   }
+  // Partition indexes must be exactly 0..n-1 (checked before building the array: an index may be huge).
   const assignments: number[][] = [];
-  for (const { partitionIndex, brokerIds } of topic.assignments) assignments[partitionIndex] = brokerIds;
-  if (manual && assignments.some((a) => a === undefined)) {
-    return failure(topic.name, ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'partition indexes must be 0..n-1');
+  const count = topic.assignments.length;
+  for (const { partitionIndex, brokerIds } of topic.assignments) {
+    if (!(partitionIndex >= 0 && partitionIndex < count) || assignments[partitionIndex] !== undefined) {
+      return failure(
+        topic.name,
+        ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+        'partition indexes must be 0..n-1, once each',
+      );
+    }
+    assignments[partitionIndex] = brokerIds;
   }
   const request: TopicCreationRequest = {
     name: topic.name,

@@ -22,6 +22,12 @@ import { hasZstd } from './produce.js';
 
 type PartitionData = FetchResponse['responses'][number]['partitions'][number];
 
+/**
+ * Kafka's broker-side fetch.max.bytes default (55 MiB): a response never carries more, whatever the
+ * request asks, so one fetch cannot make the broker buffer a whole segment.
+ */
+export const FETCH_MAX_BYTES = 55 * 1024 * 1024;
+
 export const fetchHandler = defineApiHandler({
   apiKey: 1,
   minVersion: fetchRequest.versions[0],
@@ -92,7 +98,7 @@ async function readOnce(
   body: FetchRequest,
   version: number,
 ): Promise<{ responses: FetchResponse['responses']; bytes: number; errors: boolean }> {
-  let budget = body.maxBytes > 0 ? body.maxBytes : 0;
+  let budget = Math.min(Math.max(body.maxBytes, 0), FETCH_MAX_BYTES);
   let bytes = 0;
   let errors = false;
   const responses: FetchResponse['responses'] = [];

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeResponse, encodeRequest } from '../../protocol/index.js';
+import { API_DESCRIPTORS, decodeResponse, encodeRequest } from '../../protocol/index.js';
 import { CompressionCodec, RecordBatchField } from '../../protocol/record-batch-header.js';
 import { decodeRecordBatchesSync, encodeRecordBatchSync } from '../../protocol/record-batch.js';
 import {
@@ -165,6 +165,91 @@ describe('broker bad input: a clear error or a closed connection, nothing else h
     );
     expect(response.responses[0]!.partitionResponses[0]!.errorCode).toBe(76);
     expect(await readAll('precious')).not.toContain('zstd');
+  });
+
+  it('hostile CreateTopics values are refused without allocating them', async () => {
+    const ask = async (topic: {
+      numPartitions: number;
+      replicationFactor: number;
+      assignments: Array<{ partitionIndex: number; brokerIds: number[] }>;
+    }) =>
+      (
+        await bystander.request(19, 5, {
+          topics: [{ name: 'hostile', configs: [], ...topic }],
+          timeoutMs: 5_000,
+          validateOnly: false,
+        })
+      ).topics[0]!.errorCode;
+    expect(await ask({ numPartitions: 2 ** 31 - 1, replicationFactor: 1, assignments: [] })).toBe(37);
+    expect(await ask({ numPartitions: 1, replicationFactor: 32_767, assignments: [] })).toBe(38);
+    expect(
+      await ask({
+        numPartitions: -1,
+        replicationFactor: -1,
+        assignments: [{ partitionIndex: 1e9, brokerIds: [1] }],
+      }),
+    ).toBe(39);
+    await bystanderStillServed();
+  });
+
+  it('random and bit-flipped frames never take the broker down', async () => {
+    let seed = 12345;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const served = API_DESCRIPTORS.filter((d) => [0, 1, 2, 3, 18, 32].includes(d.apiKey));
+    const valid = [
+      encodeRequest(
+        { apiKey: 3, apiVersion: 9, correlationId: 999, clientId: 'f' },
+        {
+          topics: [{ name: 'precious' }],
+          allowAutoTopicCreation: false,
+          includeClusterAuthorizedOperations: false,
+          includeTopicAuthorizedOperations: false,
+        },
+      ),
+      encodeRequest(
+        { apiKey: 0, apiVersion: 8, correlationId: 999, clientId: 'f' },
+        produceBody('precious', batch(['f'])),
+      ),
+      encodeRequest(
+        { apiKey: 18, apiVersion: 3, correlationId: 999, clientId: 'f' },
+        {
+          clientSoftwareName: 'f',
+          clientSoftwareVersion: '1',
+        },
+      ),
+    ];
+    for (let i = 0; i < 150; i++) {
+      let frame: Buffer;
+      if (i % 2 === 0) {
+        const api = served[Math.floor(random() * served.length)]!;
+        const version = api.minVersion + Math.floor(random() * (api.maxVersion - api.minVersion + 1));
+        const body = Buffer.from(
+          Array.from({ length: Math.floor(random() * 64) }, () => Math.floor(random() * 256)),
+        );
+        frame = rawRequest(api.apiKey, version, i, body);
+      } else {
+        frame = Buffer.from(valid[i % valid.length]!);
+        const flips = 1 + Math.floor(random() * 4);
+        for (let f = 0; f < flips; f++) {
+          const at = 4 + Math.floor(random() * (frame.length - 4));
+          frame[at]! ^= 1 << Math.floor(random() * 8);
+        }
+      }
+      const connection = await RawKafkaConnection.open(harness.port);
+      connection.writeRaw(frame);
+      // Either answered or closed; a follow-up request tells which, and must not hang.
+      const probe = connection
+        .request(18, 3, { clientSoftwareName: 'probe', clientSoftwareVersion: '1' })
+        .then(() => 'answered')
+        .catch(() => 'closed');
+      await Promise.race([probe, connection.closed]);
+      connection.close();
+    }
+    await bystanderStillServed();
+    expect(await readAll('precious')).toEqual(expect.arrayContaining(['one', 'two', 'three']));
   });
 
   it('a batch above message.max.bytes gets MESSAGE_TOO_LARGE (10)', async () => {
