@@ -142,18 +142,27 @@ export class ControllerState {
     state: PartitionState,
     epochVersion: number,
   ): Promise<number> {
-    const ops: MultiOp[] = [];
-    if ((await this.session.exists(zkPaths.partitions(tp.topic))) === null)
-      ops.push({ type: 'create', path: zkPaths.partitions(tp.topic) });
-    if (ops.length > 0 || (await this.session.exists(zkPaths.partition(tp))) === null)
-      ops.push({ type: 'create', path: zkPaths.partition(tp) });
-    ops.push({ type: 'create', path: zkPaths.partitionState(tp), data: encodePartitionState(state) });
-    try {
-      await this.cluster.fencedMulti(epochVersion, ops);
-    } catch (error) {
-      rethrowFenced(error);
+    for (;;) {
+      const ops: MultiOp[] = [];
+      if ((await this.session.exists(zkPaths.partitions(tp.topic))) === null)
+        ops.push({ type: 'create', path: zkPaths.partitions(tp.topic) });
+      if (ops.length > 0 || (await this.session.exists(zkPaths.partition(tp))) === null)
+        ops.push({ type: 'create', path: zkPaths.partition(tp) });
+      ops.push({ type: 'create', path: zkPaths.partitionState(tp), data: encodePartitionState(state) });
+      try {
+        await this.cluster.fencedMulti(epochVersion, ops);
+        return 0;
+      } catch (error) {
+        // A sibling partition created the shared parent first: look again. (Op 0 is the epoch check,
+        // so the state create is op ops.length.)
+        const parentRace =
+          error instanceof ZooKeeperMultiError &&
+          error.codeName === 'NODEEXISTS' &&
+          error.failedOpIndex > 0 &&
+          error.failedOpIndex < ops.length;
+        if (!parentRace) rethrowFenced(error);
+      }
     }
-    return 0;
   }
 
   /** Conditional (znode version) and fenced update; returns the new version. BADVERSION on a lost race. */
