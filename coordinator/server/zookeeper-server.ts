@@ -5,12 +5,12 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { componentLogger } from '../../log/logger.js';
-import { checkAcl, digestId } from './acl.js';
+import { digestId } from './acl.js';
 import { ClientConnection, type ConnectionHost } from './client-connection.js';
 import { DataTree, type TreeEvent } from './data-tree.js';
 import { fourLetterWordResponse, type ServerFacts } from './four-letter-words.js';
 import { JuteDecodeError, JuteWriter, type JuteReader } from './jute.js';
-import { ErrorCode, KeeperError, OpCode, Perm } from './protocol-constants.js';
+import { ErrorCode, KeeperError, OpCode } from './protocol-constants.js';
 import {
   readAuthPacket,
   readConnectRequest,
@@ -18,21 +18,19 @@ import {
   readMultiRequest,
   readPath,
   readPathVersionRequest,
-  readPathWatchRequest,
   readSetAclRequest,
   readSetDataRequest,
   readSetWatches,
-  writeAcl,
   writeConnectResponse,
   writeMultiHeader,
   writeReplyHeader,
-  writeStat,
   type MultiOp,
 } from './records.js';
 import { SessionTracker, type LiveSession } from './session-tracker.js';
 import { FileTxnStore, MemoryTxnStore, type TxnStore } from './txn-log.js';
 import type { Txn } from './txn.js';
 import { WatchManager } from './watch-manager.js';
+import { runReadOperation } from './read-operations.js';
 import {
   applyCheck,
   applyCreate,
@@ -334,7 +332,18 @@ export class ZooKeeperServer implements ConnectionHost {
     type: number,
     reader: JuteReader,
   ): void {
-    const tree = this.tree;
+    const body = runReadOperation(type, reader, {
+      tree: this.tree,
+      watches: this.watches,
+      watcher: connection,
+      sessionId: session.sessionId,
+      authIds: connection.authIds,
+      clientAddress: connection.remoteAddress,
+    });
+    if (body !== null) {
+      this.reply(connection, xid, body);
+      return;
+    }
     switch (type) {
       case OpCode.ping:
         this.replyHeader(connection, xid, 0);
@@ -370,81 +379,6 @@ export class ZooKeeperServer implements ConnectionHost {
       case OpCode.multi:
         this.multi(connection, session, xid, readMultiRequest(reader));
         return;
-      case OpCode.exists: {
-        const { path, watch } = readPathWatchRequest(reader);
-        const node = tree.get(path);
-        if (watch) this.watches.addDataWatch(path, connection);
-        if (node === undefined) throw new KeeperError(ErrorCode.noNode);
-        this.reply(connection, xid, (w) => writeStat(w, tree.statOf(node)));
-        return;
-      }
-      case OpCode.getData: {
-        const { path, watch } = readPathWatchRequest(reader);
-        const node = tree.get(path);
-        if (node === undefined) throw new KeeperError(ErrorCode.noNode);
-        checkAcl(node.acl, Perm.read, connection.authIds, connection.remoteAddress);
-        if (watch) this.watches.addDataWatch(path, connection);
-        this.reply(connection, xid, (w) => {
-          w.buffer_(node.data);
-          writeStat(w, tree.statOf(node));
-        });
-        return;
-      }
-      case OpCode.getChildren:
-      case OpCode.getChildren2: {
-        const { path, watch } = readPathWatchRequest(reader);
-        const node = tree.get(path);
-        if (node === undefined) throw new KeeperError(ErrorCode.noNode);
-        checkAcl(node.acl, Perm.read, connection.authIds, connection.remoteAddress);
-        if (watch) this.watches.addChildWatch(path, connection);
-        this.reply(connection, xid, (w) => {
-          w.vector([...node.children], (ww, name) => ww.string(name));
-          if (type === OpCode.getChildren2) writeStat(w, tree.statOf(node));
-        });
-        return;
-      }
-      case OpCode.getACL: {
-        const path = readPath(reader);
-        const node = tree.get(path);
-        if (node === undefined) throw new KeeperError(ErrorCode.noNode);
-        checkAcl(node.acl, Perm.read | Perm.admin, connection.authIds, connection.remoteAddress);
-        this.reply(connection, xid, (w) => {
-          w.vector(node.acl, writeAcl);
-          writeStat(w, tree.statOf(node));
-        });
-        return;
-      }
-      case OpCode.sync: {
-        const path = readPath(reader);
-        this.reply(connection, xid, (w) => w.string(path));
-        return;
-      }
-      case OpCode.getAllChildrenNumber: {
-        const path = readPath(reader);
-        const node = tree.get(path);
-        if (node === undefined) throw new KeeperError(ErrorCode.noNode);
-        checkAcl(node.acl, Perm.read, connection.authIds, connection.remoteAddress);
-        let count = 0;
-        for (const _ of tree.descendants(path)) count++;
-        this.reply(connection, xid, (w) => w.int(count));
-        return;
-      }
-      case OpCode.getEphemerals: {
-        const prefix = readPath(reader);
-        const paths = [...tree.ephemeralsOf(session.sessionId)].filter(
-          (p) => prefix === '/' || p.startsWith(prefix),
-        );
-        this.reply(connection, xid, (w) => w.vector(paths, (ww, p) => ww.string(p)));
-        return;
-      }
-      case OpCode.whoAmI: {
-        const infos = [
-          { scheme: 'ip', user: connection.remoteAddress.replace(/^::ffff:/, '') },
-          ...connection.authIds.map((id) => ({ scheme: id.scheme, user: id.id.split(':')[0] ?? id.id })),
-        ];
-        this.reply(connection, xid, (w) => w.vector(infos, (ww, i) => ww.string(i.scheme).string(i.user)));
-        return;
-      }
       case OpCode.addWatch: {
         const path = readPath(reader);
         const mode = reader.int();
