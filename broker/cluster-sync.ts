@@ -26,6 +26,11 @@ export class ClusterSync {
     private readonly cache: MetadataCache,
     private readonly replicas: ReplicaManager,
     private readonly logger: Logger,
+    /**
+     * Carry out /admin/delete_topics requests here (claimed by one broker). Turn off once an active
+     * controller does it; local logs are dropped either way when the topic znode goes.
+     */
+    private readonly performTopicDeletions = true,
   ) {}
 
   /** Re-reads everything (start and after a new session). */
@@ -42,7 +47,7 @@ export class ClusterSync {
       // A new session has none of the old watches: forget cached states so every node is re-watched.
       this.cache.topics = new Map();
       for (const name of topics) await this.readTopic(name);
-      await this.readDeletions();
+      if (this.performTopicDeletions) await this.readDeletions();
     });
   }
 
