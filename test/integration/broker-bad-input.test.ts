@@ -63,6 +63,7 @@ describe('broker bad input: a clear error or a closed connection, nothing else h
     harness = await startBrokerHarness({
       'auto.create.topics.enable': 'false',
       'socket.request.max.bytes': String(MAX_REQUEST_BYTES),
+      'delete.topic.enable': 'false',
     });
     bystander = await RawKafkaConnection.open(harness.port);
     expect(await createTopic(bystander, 'precious')).toBe(0);
@@ -250,6 +251,12 @@ describe('broker bad input: a clear error or a closed connection, nothing else h
     }
     await bystanderStillServed();
     expect(await readAll('precious')).toEqual(expect.arrayContaining(['one', 'two', 'three']));
+  });
+
+  it('DeleteTopics with delete.topic.enable=false gets TOPIC_DELETION_DISABLED (73); the topic stays', async () => {
+    const response = await bystander.request(20, 4, { topicNames: ['precious'], timeoutMs: 5_000 });
+    expect(response.responses[0]).toMatchObject({ name: 'precious', errorCode: 73 });
+    expect(await readAll('precious')).toContain('one');
   });
 
   it('a batch above message.max.bytes gets MESSAGE_TOO_LARGE (10)', async () => {
