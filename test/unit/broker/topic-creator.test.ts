@@ -26,7 +26,7 @@ describe('replica assignment (Kafka rack-unaware algorithm)', () => {
           expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 100 },
     );
   });
 
