@@ -135,32 +135,36 @@ export class ControllerState {
   /**
    * Writes a partition's first state, creating `/partitions` and `/partitions/<p>` in the same fenced
    * multi, so a deleted topic is never resurrected by a late write (the creates fail with NONODE when
-   * the topic node is gone). NODEEXISTS when the state exists already. Returns the znode version (0).
+   * the topic node is gone). Optimistic: assumes `/partitions` exists and `/partitions/<p>` does not
+   * (one round trip for a new partition) and adjusts on NODEEXISTS/NONODE. NODEEXISTS when the state
+   * exists already; NONODE when the topic is gone. Returns the znode version (0).
    */
   async createPartitionState(
     tp: TopicPartition,
     state: PartitionState,
     epochVersion: number,
   ): Promise<number> {
-    for (;;) {
+    // How many missing parents to create: 0 (none), 1 (/partitions/<p>), 2 (/partitions too).
+    let parents = 1;
+    for (let attempt = 0; ; attempt++) {
       const ops: MultiOp[] = [];
-      if ((await this.session.exists(zkPaths.partitions(tp.topic))) === null)
-        ops.push({ type: 'create', path: zkPaths.partitions(tp.topic) });
-      if (ops.length > 0 || (await this.session.exists(zkPaths.partition(tp))) === null)
-        ops.push({ type: 'create', path: zkPaths.partition(tp) });
+      if (parents >= 2) ops.push({ type: 'create', path: zkPaths.partitions(tp.topic) });
+      if (parents >= 1) ops.push({ type: 'create', path: zkPaths.partition(tp) });
       ops.push({ type: 'create', path: zkPaths.partitionState(tp), data: encodePartitionState(state) });
       try {
         await this.cluster.fencedMulti(epochVersion, ops);
         return 0;
       } catch (error) {
-        // A sibling partition created the shared parent first: look again. (Op 0 is the epoch check,
-        // so the state create is op ops.length.)
-        const parentRace =
-          error instanceof ZooKeeperMultiError &&
-          error.codeName === 'NODEEXISTS' &&
-          error.failedOpIndex > 0 &&
-          error.failedOpIndex < ops.length;
-        if (!parentRace) rethrowFenced(error);
+        if (isFencedOut(error) || !(error instanceof ZooKeeperMultiError) || attempt >= 4)
+          rethrowFenced(error);
+        // Op 0 of the multi is the epoch check, so ops[i] failed at index i + 1.
+        const failedOp = ops[error.failedOpIndex - 1];
+        const isStateOp = failedOp?.path === zkPaths.partitionState(tp);
+        if (error.codeName === 'NODEEXISTS' && !isStateOp)
+          parents--; // a parent exists (a sibling made it)
+        else if (error.codeName === 'NONODE' && parents < 2)
+          parents++; // a parent is missing
+        else throw error; // the state exists, or the topic is gone
       }
     }
   }

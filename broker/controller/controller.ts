@@ -210,11 +210,12 @@ class ControllerService extends EventEmitter<ControllerEvents> implements Contro
     this.unhook?.();
     this.session.off('expired', this.onExpired);
     this.session.off('closed', this.onSessionClosed);
+    // Stop the term first, so the task abandoned below ends quietly instead of scheduling a resync.
+    const term = this.term;
+    term?.stop();
     this.abandonTaskInFlight();
     await this.serial(async () => {
-      const term = this.term;
-      if (term === null) return;
-      term.stop();
+      if (term === null || this.term !== term) return;
       this.term = null;
       // Handing over at once beats waiting for our session to end; bounded so a dead ZooKeeper
       // cannot hang broker shutdown.

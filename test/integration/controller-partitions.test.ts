@@ -142,6 +142,13 @@ describe('broker loss and return', () => {
       'wide',
       Array.from({ length: partitions }, (_, p) => [1 + (p % 3), 1 + ((p + 1) % 3), 1 + ((p + 2) % 3)]),
     );
+    // Polled slowly: the server, the controller and this test share one process.
+    await waitFor(
+      async () =>
+        (await c.admin.session.getChildren(zkPaths.partitions('wide')).catch(() => ({ children: [] })))
+          .children.length === partitions,
+      { timeoutMs: 30_000, intervalMs: 100, what: 'partition nodes' },
+    );
     await c.waitForAllStates('wide', partitions, 30_000);
     const createMs = Date.now() - createdAt;
     const crashedAt = Date.now();
@@ -151,7 +158,7 @@ describe('broker loss and return', () => {
         const states = await Promise.all(Array.from({ length: partitions }, (_, p) => c.state('wide', p)));
         return states.every((s) => s !== null && s.leader !== 1 && !s.isr.includes(1));
       },
-      { timeoutMs: 30_000, what: 'every partition off broker 1', intervalMs: 50 },
+      { timeoutMs: 30_000, what: 'every partition off broker 1', intervalMs: 100 },
     );
     const failoverMs = Date.now() - crashedAt;
     console.log(
