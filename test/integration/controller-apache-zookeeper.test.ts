@@ -76,6 +76,43 @@ describe('controller on an Apache ZooKeeper ensemble', () => {
     }
   });
 
+  it('takes over within the session timeout when the controller session expires', async () => {
+    const c = await SimCluster.create(zookeeper.connectionString);
+    try {
+      const stalled = await c.broker(1, { viaProxy: true, sessionTimeoutMs: 3_000 });
+      expect(stalled.controller!.isActive).toBe(true);
+      const others = [await c.broker(2), await c.broker(3)];
+      await stalled.controller!.createTopic('led-by-1', { assignment: [[1, 3, 2]] });
+      await c.waitForAllStates('led-by-1', 1);
+      const timeoutMs = stalled.session.negotiatedTimeoutMs;
+      const cutAt = Date.now();
+      stalled.proxy!.cut();
+      const state = await c.waitForState(
+        'led-by-1',
+        0,
+        (s) => s.leader === 3,
+        'leader moved to 3',
+        timeoutMs + 10_000,
+      );
+      const failoverMs = Date.now() - cutAt;
+      console.log(
+        `controller (Apache ZooKeeper): session timeout ${timeoutMs} ms; new leader after ${failoverMs} ms`,
+      );
+      expect(state).toMatchObject({ leaderEpoch: 1, isr: [3, 2], controllerEpoch: 2 });
+      expect(failoverMs).toBeLessThanOrEqual(timeoutMs + 2_000);
+      expect(others.filter((b) => b.controller!.isActive)).toHaveLength(1);
+      // The old controller comes back, finds its session expired, resigns and re-registers.
+      stalled.proxy!.restore();
+      await waitFor(async () => (await c.admin.listBrokerIds()).includes(1), {
+        what: 'broker 1 re-registered',
+        timeoutMs: 20_000,
+      });
+      expect(stalled.controller!.isActive).toBe(false);
+    } finally {
+      await c.close();
+    }
+  });
+
   it("fences a replaced controller's write with BADVERSION on the epoch check", async () => {
     const c = await SimCluster.create(zookeeper.connectionString);
     try {
