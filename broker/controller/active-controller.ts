@@ -87,18 +87,17 @@ export class ActiveController {
 
   /** Reads the whole cluster and repairs what needs it. Call inside the queue. Safe to repeat. */
   async start(): Promise<void> {
-    try {
-      await this.resync();
-    } catch (error) {
-      this.failed(error);
-      return;
-    }
-    if (this.ctx.settings.autoLeaderRebalanceEnable && this.rebalanceTimer === undefined && !this.stopped) {
+    if (this.ctx.settings.autoLeaderRebalanceEnable && this.rebalanceTimer === undefined) {
       this.rebalanceTimer = setInterval(
         () => void this.enqueue(() => this.electPreferredLeaders().then(() => undefined)),
         this.ctx.settings.leaderRebalanceIntervalMs,
       );
       this.rebalanceTimer.unref();
+    }
+    try {
+      await this.resync();
+    } catch (error) {
+      this.failed(error); // fenced: steps down; otherwise resyncs after a pause
     }
   }
 
@@ -117,14 +116,6 @@ export class ActiveController {
     });
     if (moved > 0) this.ctx.logger.info({ moved }, 'preferred leaders restored');
     return moved;
-  }
-
-  /** Partition → state as this controller last read or wrote it (tests, diagnostics). */
-  snapshot(): Map<string, PartitionState | null> {
-    const out = new Map<string, PartitionState | null>();
-    for (const [topic, view] of this.topics)
-      view.states.forEach((s, p) => out.set(`${topic}-${p}`, s?.value ?? null));
-    return out;
   }
 
   // ---- full read -------------------------------------------------------------------------------

@@ -280,7 +280,16 @@ class ControllerService extends EventEmitter<ControllerEvents> implements Contro
     });
     this.term = term;
     this.logger.info({ epoch }, 'elected controller');
-    await this.watchControllerNode();
+    try {
+      await this.watchControllerNode();
+    } catch (error) {
+      // Without a watch we would not notice losing /controller. Start over; the next attempt finds
+      // the node is ours and adopts it.
+      this.logger.warn({ err: error }, 'could not watch /controller after winning it; retrying');
+      this.resign('could not watch /controller');
+      this.retryLater();
+      return;
+    }
     await term.start();
     if (!term.isStopped) this.emit('elected', epoch);
   }
