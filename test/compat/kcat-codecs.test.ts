@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KafkaAdmin } from '../../client/admin.js';
 import { runToEnd } from '../support/processes.js';
 import { startSingleBroker, type SingleBroker } from '../support/single-broker.js';
+import { waitFor } from '../support/wait.js';
 
 /**
  * kcat (librdkafka 2.0.2) against a real `sluice broker` process: 100,000 keyed messages with headers
@@ -24,6 +26,25 @@ let broker: SingleBroker;
 
 beforeAll(async () => {
   broker = await startSingleBroker({ overrides: { 'num.partitions': String(PARTITIONS) } });
+  // Topics exist (with leaders) before kcat starts, so the runs measure data handling, not auto-creation.
+  const admin = await KafkaAdmin.create({ bootstrapServers: [broker.bootstrap] });
+  try {
+    const results = await admin.createTopics(
+      CODECS.map((c) => ({ name: `kcat-${c}`, numPartitions: PARTITIONS })),
+    );
+    expect(results.filter((r) => r.error)).toEqual([]);
+    await waitFor(
+      async () => {
+        const metadata = await admin.client.refreshMetadata(CODECS.map((c) => `kcat-${c}`));
+        return [...metadata.topics.values()].every(
+          (t) => t.partitions.length === PARTITIONS && t.partitions.every((p) => p.leader === 1),
+        );
+      },
+      { timeoutMs: 20_000, what: 'leaders for the kcat topics' },
+    );
+  } finally {
+    await admin.close();
+  }
 });
 
 afterAll(async () => {
