@@ -2,9 +2,9 @@ import type { ClusterState } from '../coordinator/cluster-state.js';
 import type { Logger } from '../log/logger.js';
 import type { BrokerConfig } from './config.js';
 import type { ClusterSync } from './cluster-sync.js';
+import type { Controller } from './controller/index.js';
 import type { MetadataCache } from './metadata-cache.js';
 import type { ReplicaManager } from './replica/replica-manager.js';
-import type { TopicCreator } from './topic-creator.js';
 
 /** The broker's parts that request handlers use. One instance per running broker. */
 export interface BrokerServices {
@@ -14,7 +14,8 @@ export interface BrokerServices {
   readonly replicas: ReplicaManager;
   readonly clusterState: ClusterState;
   readonly clusterSync: ClusterSync;
-  readonly topicCreator: TopicCreator;
+  /** This broker's controller role (resolves once the broker is registered); creates topics. */
+  readonly controller: Promise<Controller>;
   /** The ranges ApiVersions advertises, built from the handler registry. */
   readonly advertisedApis: ReadonlyArray<{ apiKey: number; minVersion: number; maxVersion: number }>;
   readonly logger: Logger;

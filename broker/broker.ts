@@ -8,10 +8,10 @@ import { ApiRegistry } from './api/registry.js';
 import type { BrokerServices } from './broker-services.js';
 import { ClusterSync } from './cluster-sync.js';
 import type { BrokerConfig } from './config.js';
+import { startController, type Controller } from './controller/index.js';
 import { MetadataCache } from './metadata-cache.js';
 import { SocketServer, type BoundListener } from './network/socket-server.js';
 import { ReplicaManager } from './replica/replica-manager.js';
-import { TopicCreator } from './topic-creator.js';
 
 export interface Broker {
   readonly brokerId: number;
@@ -60,11 +60,24 @@ export async function startBroker(config: BrokerConfig): Promise<Broker> {
 
     const metadata = new MetadataCache();
     metadata.clusterId = await clusterState.getOrCreateClusterId();
-    const replicas = new ReplicaManager(config, logger.child({ component: 'replica-manager' }));
+    const replicas = new ReplicaManager(config, logger.child({ component: 'replica-manager' }), {
+      clusterState,
+      addressOf: (id) => interBrokerAddress(metadata, config.interBrokerListenerName, id),
+    });
     cleanups.push(() => replicas.close());
-    const clusterSync = new ClusterSync(config.brokerId, clusterState, metadata, replicas, logger);
+    // The controller carries out topic deletions (and writes partition states); brokers only follow.
+    const clusterSync = new ClusterSync(config.brokerId, clusterState, metadata, replicas, logger, false);
     cleanups.push(() => clusterSync.close());
     const registry = new ApiRegistry();
+    // The controller starts once this broker is registered (it counts live brokers); admin requests
+    // that arrive before then wait for it.
+    let controllerStarted!: (controller: Controller) => void;
+    let controllerFailed!: (error: unknown) => void;
+    const controller = new Promise<Controller>((resolve, reject) => {
+      controllerStarted = resolve;
+      controllerFailed = reject;
+    });
+    controller.catch(() => undefined);
     const services: BrokerServices = {
       config,
       brokerId: config.brokerId,
@@ -72,7 +85,7 @@ export async function startBroker(config: BrokerConfig): Promise<Broker> {
       replicas,
       clusterState,
       clusterSync,
-      topicCreator: new TopicCreator(clusterState),
+      controller,
       advertisedApis: registry.advertised(),
       logger,
     };
@@ -96,6 +109,20 @@ export async function startBroker(config: BrokerConfig): Promise<Broker> {
       stopSync();
     });
     session.on('expired', () => logger.warn('ZooKeeper session expired; re-registering'));
+    try {
+      const started = await startController({
+        session,
+        brokerId: config.brokerId,
+        config,
+        logger: logger.child({ component: 'controller' }),
+      });
+      // Runs before the session closes (cleanups unwind in reverse).
+      cleanups.push(() => started.close());
+      controllerStarted(started);
+    } catch (error) {
+      controllerFailed(error);
+      throw error;
+    }
     replicas.startRetention(config.logRetentionCheckIntervalMs);
     logger.info({ listeners: bound, clusterId: metadata.clusterId }, 'broker started');
 
@@ -113,6 +140,20 @@ export async function startBroker(config: BrokerConfig): Promise<Broker> {
     await unwind();
     throw error;
   }
+}
+
+/** A live broker's address on the inter-broker listener (followers fetch there). */
+function interBrokerAddress(
+  metadata: MetadataCache,
+  listenerName: string,
+  brokerId: number,
+): { host: string; port: number } | null {
+  const registration = metadata.brokers.get(brokerId);
+  if (!registration) return null;
+  const endpoint =
+    registration.endpoints.find((e) => e.listener === listenerName) ?? registration.endpoints[0];
+  if (endpoint) return { host: endpoint.host, port: endpoint.port };
+  return registration.host ? { host: registration.host, port: registration.port } : null;
 }
 
 /** advertised.listeners with port 0 replaced by the bound port and a wildcard host by our hostname. */

@@ -19,6 +19,8 @@ import { claimTopicDeletion, readPartitionStateOrWatchCreation } from './zk-brid
 export class ClusterSync {
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Znode version of each known partition state (the leader's ISR writes are conditional on it). */
+  private readonly stateVersions = new Map<string, number>();
 
   constructor(
     private readonly brokerId: number,
@@ -132,6 +134,9 @@ export class ClusterSync {
       tp,
       this.watched(() => this.onStateChanged(tp)),
     );
+    const key = `${tp.topic}-${tp.partition}`;
+    if (read) this.stateVersions.set(key, read.version);
+    else this.stateVersions.delete(key);
     return read?.value ?? null;
   }
 
@@ -158,7 +163,14 @@ export class ClusterSync {
     if (!state) return;
     await this.replicas.ensureReplica(
       tp,
-      { leader: state.leader, leaderEpoch: state.leaderEpoch, replicas, isr: state.isr },
+      {
+        leader: state.leader,
+        leaderEpoch: state.leaderEpoch,
+        replicas,
+        isr: state.isr,
+        controllerEpoch: state.controllerEpoch,
+        zkVersion: this.stateVersions.get(`${topic.name}-${partition}`),
+      },
       topic.config,
     );
   }

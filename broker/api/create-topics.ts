@@ -1,5 +1,7 @@
 // CreateTopics (key 19), versions 0-7: partitions and replication factor (-1 = broker default, v4+),
-// manual replica assignments, topic configs (written to /config/topics), validate_only. Waits (up to
+// manual replica assignments, topic configs (written to /config/topics), validate_only. The
+// controller (controller.createTopic, from any broker) writes the topic; the active controller then
+// writes each partition's first state. Waits (up to
 // timeout_ms) until this broker's metadata shows the new topic with leaders, so a client may produce
 // right after. Errors: 36 TOPIC_ALREADY_EXISTS, 17 INVALID_TOPIC_EXCEPTION, 37 INVALID_PARTITIONS,
 // 38 INVALID_REPLICATION_FACTOR (more than the live brokers), 39 INVALID_REPLICA_ASSIGNMENT,
@@ -9,6 +11,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/index.js';
 import { createTopicsRequest } from '../../protocol/messages/create-topics.js';
 import type { BrokerServices } from '../broker-services.js';
+import { ControllerRequestError } from '../controller/index.js';
 import { planTopic, TopicCreationError, type TopicCreationRequest } from '../topic-creator.js';
 import { defineApiHandler } from './api-handler.js';
 import { brokerDefaultFor, isTopicConfigKey, TOPIC_CONFIG_KEYS } from './topic-configs.js';
@@ -96,9 +99,20 @@ async function createTopic(
     if (broker.metadata.topics.has(topic.name)) {
       throw new TopicCreationError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic ${topic.name} already exists`);
     }
-    assignment = validateOnly ? planTopic(request, live) : await broker.topicCreator.create(request, live);
+    // Checked here too for the limits the controller does not know (partition cap, hostile counts).
+    assignment = planTopic(request, live);
+    if (!validateOnly) {
+      const controller = await broker.controller;
+      assignment = await controller.createTopic(topic.name, {
+        partitions: request.numPartitions,
+        replicationFactor: request.replicationFactor,
+        assignment: request.assignments,
+        config,
+      });
+    }
   } catch (error) {
-    if (error instanceof TopicCreationError) return failure(topic.name, error.code, error.message);
+    if (error instanceof TopicCreationError || error instanceof ControllerRequestError)
+      return failure(topic.name, error.code, error.message);
     broker.logger.error({ err: error, topic: topic.name }, 'topic creation failed');
     return failure(topic.name, ErrorCode.UNKNOWN_SERVER_ERROR, (error as Error).message);
   }

@@ -3,8 +3,9 @@
 // up to max_wait_ms and wakes when a requested partition's high watermark moves (no polling loop).
 // Limits: max_bytes over the response, partition_max_bytes per partition; the first batch returned is
 // always whole even if larger (Kafka's rule, so a big batch never blocks a consumer).
-// Consumers read below the high watermark; followers (replica_id >= 0) up to the log end and their
-// fetch offset is reported to the leader (replication hook).
+// Consumers read below the high watermark and wake when it moves; followers (replica_id >= 0) read up
+// to the log end, wake on every append, and their fetch offset is their progress (ReplicaManager:
+// high watermark, ISR expansion).
 // Errors: 1 OFFSET_OUT_OF_RANGE, 3 UNKNOWN_TOPIC_OR_PARTITION, 6 NOT_LEADER_OR_FOLLOWER,
 // 74/75 FENCED/UNKNOWN_LEADER_EPOCH (current_leader_epoch, v9+), 76 UNSUPPORTED_COMPRESSION_TYPE (zstd
 // data to Fetch < 10).
@@ -63,11 +64,13 @@ function wakeOnAppend(
     for (const p of topic.partitions) {
       const partition = broker.replicas.get({ topic: topic.topic, partition: p.partition });
       if (!partition) continue;
+      const onMove = () => {
+        woken = true;
+        notify?.();
+      };
+      // Followers read to the log end, so every append is news to them; consumers wait for commits.
       unsubscribe.push(
-        partition.onHighWatermarkAdvance(() => {
-          woken = true;
-          notify?.();
-        }),
+        body.replicaId >= 0 ? partition.onLogAppend(onMove) : partition.onHighWatermarkAdvance(onMove),
       );
     }
   }
@@ -158,7 +161,7 @@ async function readPartition(
   if (epochError !== 0) return { ...base, errorCode: epochError };
   const offsets = partitionOffsets(partition);
   const isFollower = replicaId >= 0;
-  if (isFollower) partition.recordFollowerEndOffset(replicaId, request.fetchOffset);
+  if (isFollower) broker.replicas.recordFollowerFetch(partition, replicaId, request.fetchOffset);
   try {
     const { records } = await partition.log.read(request.fetchOffset, {
       maxBytes: Math.min(request.partitionMaxBytes, budget),

@@ -7,6 +7,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { MetadataResponse } from '../../protocol/index.js';
 import { metadataRequest } from '../../protocol/messages/metadata.js';
 import type { BrokerServices } from '../broker-services.js';
+import { ControllerRequestError } from '../controller/index.js';
 import { checkTopicName, TopicCreationError } from '../topic-creator.js';
 import { defineApiHandler } from './api-handler.js';
 
@@ -104,17 +105,14 @@ async function missingTopic(
   if (!allowAutoCreate) return entry(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   try {
     checkTopicName(name);
-    await broker.topicCreator.create(
-      {
-        name,
-        numPartitions: broker.config.numPartitions,
-        replicationFactor: broker.config.defaultReplicationFactor,
-      },
-      broker.metadata.liveBrokerIds(),
-    );
+    const controller = await broker.controller;
+    await controller.createTopic(name, {
+      partitions: broker.config.numPartitions,
+      replicationFactor: broker.config.defaultReplicationFactor,
+    });
     broker.logger.info({ topic: name }, 'auto-created topic');
   } catch (error) {
-    if (error instanceof TopicCreationError) {
+    if (error instanceof TopicCreationError || error instanceof ControllerRequestError) {
       if (error.code !== ErrorCode.TOPIC_ALREADY_EXISTS) return entry(error.code);
     } else {
       broker.logger.warn({ err: error, topic: name }, 'auto-create failed');

@@ -1,9 +1,11 @@
 // Produce (key 0), versions 3-9: validates each partition's batches (CRC-32C, sizes) and appends the
 // bytes as received, offsets stamped. acks 0 (no response), 1 (after the local append), -1 (after the
-// ISR has it: ReplicaManager's Partition.waitForIsr; immediate with ISR = [self]).
+// ISR has it: Partition.waitForIsr, i.e. the high watermark passed the batch; immediate with ISR = [self]).
 // Errors: 2 CORRUPT_MESSAGE, 10 MESSAGE_TOO_LARGE, 3 UNKNOWN_TOPIC_OR_PARTITION, 6 NOT_LEADER_OR_FOLLOWER,
 // 5 LEADER_NOT_AVAILABLE, 76 UNSUPPORTED_COMPRESSION_TYPE (zstd below v7), 21 INVALID_REQUIRED_ACKS,
-// 19 NOT_ENOUGH_REPLICAS (ISR below min.insync.replicas with acks=-1), 7 REQUEST_TIMED_OUT.
+// 19 NOT_ENOUGH_REPLICAS (ISR below min.insync.replicas with acks=-1, before appending),
+// 20 NOT_ENOUGH_REPLICAS_AFTER_APPEND (the ISR shrank below it while waiting), 7 REQUEST_TIMED_OUT
+// (the ISR did not catch up within timeout_ms), 6 when leadership moved while waiting.
 // Not implemented: transactions, idempotent de-duplication, LogAppendTime stamping, record errors.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ProduceResponse } from '../../protocol/index.js';
@@ -76,13 +78,22 @@ async function producePartition(
   if (version < 7 && hasZstd(records)) {
     return fail(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'zstd needs Produce v7 or later');
   }
-  if (acks === -1 && partition.state.isr.length < broker.config.minInsyncReplicas) {
-    return fail(ErrorCode.NOT_ENOUGH_REPLICAS);
+  const minInsync = minInsyncReplicas(broker, topic);
+  if (acks === -1 && partition.state.isr.length < minInsync) {
+    return fail(
+      ErrorCode.NOT_ENOUGH_REPLICAS,
+      `ISR has ${partition.state.isr.length} replica(s), min.insync.replicas is ${minInsync}`,
+    );
   }
   try {
     const result = await partition.appendAsLeader(records);
-    if (acks === -1 && !(await partition.waitForIsr(result.lastOffset, timeoutMs))) {
-      return fail(ErrorCode.REQUEST_TIMED_OUT);
+    if (acks === -1) {
+      if (!(await partition.waitForIsr(result.lastOffset, timeoutMs))) {
+        // Leadership moved while waiting: the client re-routes and retries.
+        return fail(partition.isLeader ? ErrorCode.REQUEST_TIMED_OUT : ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      }
+      // Committed, but by fewer replicas than asked for (the ISR shrank meanwhile).
+      if (partition.state.isr.length < minInsync) return fail(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
     }
     return {
       index,
@@ -101,6 +112,12 @@ async function producePartition(
     broker.logger.error({ err: error, topic, partition: index }, 'produce failed');
     return fail(ErrorCode.UNKNOWN_SERVER_ERROR);
   }
+}
+
+/** The topic's min.insync.replicas override, else the broker's. */
+function minInsyncReplicas(broker: BrokerServices, topic: string): number {
+  const override = Number(broker.metadata.topics.get(topic)?.config['min.insync.replicas']);
+  return Number.isInteger(override) && override >= 1 ? override : broker.config.minInsyncReplicas;
 }
 
 /** True when any complete batch in `records` is zstd-compressed (header only, no decoding). */

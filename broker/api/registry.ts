@@ -8,6 +8,7 @@ import { listOffsetsHandler } from './list-offsets.js';
 import { createTopicsHandler } from './create-topics.js';
 import { deleteTopicsHandler } from './delete-topics.js';
 import { describeConfigsHandler } from './describe-configs.js';
+import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 
 /**
  * Every API the broker serves. ApiVersions advertises exactly this list, so what is advertised is
@@ -21,6 +22,7 @@ const HANDLERS: ReadonlyArray<ApiHandler<ApiKey>> = [
   apiVersionsHandler,
   createTopicsHandler,
   deleteTopicsHandler,
+  offsetForLeaderEpochHandler,
   describeConfigsHandler,
 ] as unknown as ReadonlyArray<ApiHandler<ApiKey>>;
 

@@ -409,6 +409,17 @@ export class PartitionLog {
     return null;
   }
 
+  /**
+   * A new leader records that its epoch starts at the current log end before appending anything, so
+   * OffsetForLeaderEpoch answers followers of an older epoch correctly from the first moment.
+   */
+  assignEpochStartOffset(epoch: number): Promise<void> {
+    return this.queue.run(async () => {
+      this.ensureOpen();
+      if (this.epochCache.assign(epoch, this.logEndOffset)) await this.epochCache.save();
+    });
+  }
+
   /** OffsetForLeaderEpoch: the largest epoch <= `epoch` and where it ends in this log. */
   endOffsetForEpoch(epoch: number): EpochEndOffset {
     return this.epochCache.endOffsetFor(epoch, this.logEndOffset);

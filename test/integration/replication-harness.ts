@@ -1,0 +1,177 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBroker, type Broker } from '../../broker/broker.js';
+import { resolveBrokerConfig } from '../../broker/config.js';
+import { ClusterState } from '../../coordinator/cluster-state.js';
+import { startZooKeeperServer, type EmbeddedZooKeeper } from '../../coordinator/server/index.js';
+import { ZooKeeperSession } from '../../coordinator/zk-session.js';
+import type { PartitionState } from '../../coordinator/zk-paths.js';
+import { decodeRecordBatchesSync } from '../../protocol/record-batch.js';
+import { freePorts } from '../support/ports.js';
+import { waitFor } from '../support/wait.js';
+import { RawKafkaConnection } from './broker-test-support.js';
+
+/**
+ * N in-process brokers (each with its own ZooKeeper session, listener and log dir, so each runs its
+ * own controller, ClusterSync and replica fetchers) on one embedded coordinator. A broker can be
+ * stopped and started again on the same port and log dir. The test reads partition state straight
+ * from ZooKeeper with its own session.
+ */
+export interface ReplicationCluster {
+  zk: EmbeddedZooKeeper;
+  state: ClusterState;
+  ports: Map<number, number>;
+  dataDir: string;
+  running(id: number): boolean;
+  logDir(id: number): string;
+  bootstrap(): string[];
+  stop(id: number): Promise<void>;
+  start(id: number): Promise<void>;
+  client(id: number): Promise<RawKafkaConnection>;
+  partitionState(topic: string, partition: number): Promise<PartitionState | null>;
+  close(): Promise<void>;
+}
+
+export async function startReplicationCluster(
+  ids: number[],
+  overrides: Record<string, string> = {},
+): Promise<ReplicationCluster> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'sluice-replication-'));
+  const zk = await startZooKeeperServer({ port: 0, tickTime: 200, maxSessionTimeout: 30_000 });
+  const session = await ZooKeeperSession.connect(zk.connectionString);
+  const state = new ClusterState(session);
+  const portList = await freePorts(ids.length);
+  const ports = new Map(ids.map((id, i) => [id, portList[i]!]));
+  const brokers = new Map<number, Broker>();
+  const clients: RawKafkaConnection[] = [];
+  const logDir = (id: number) => join(dataDir, `broker-${id}`);
+
+  const start = async (id: number) => {
+    const config = resolveBrokerConfig(
+      new Map(
+        Object.entries({
+          'broker.id': String(id),
+          listeners: `PLAINTEXT://127.0.0.1:${ports.get(id)!}`,
+          'log.dirs': logDir(id),
+          'zookeeper.connect': zk.connectionString,
+          'zookeeper.session.timeout.ms': '6000',
+          'replica.fetch.wait.max.ms': '200',
+          ...overrides,
+        }),
+      ),
+    );
+    brokers.set(id, await startBroker(config));
+  };
+  for (const id of ids) await start(id);
+
+  return {
+    zk,
+    state,
+    ports,
+    dataDir,
+    running: (id) => brokers.has(id),
+    logDir,
+    bootstrap: () => [...brokers.keys()].map((id) => `127.0.0.1:${ports.get(id)!}`),
+    async stop(id) {
+      const broker = brokers.get(id);
+      brokers.delete(id);
+      await broker?.close();
+    },
+    start,
+    async client(id) {
+      const client = await RawKafkaConnection.open(ports.get(id)!);
+      clients.push(client);
+      return client;
+    },
+    async partitionState(topic, partition) {
+      return (await state.readPartitionState({ topic, partition }))?.value ?? null;
+    },
+    async close() {
+      for (const client of clients) client.close();
+      await Promise.all([...brokers.values()].map((b) => b.close()));
+      await session.close();
+      await zk.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The concatenated segment bytes of one replica (what a byte-for-byte comparison needs). */
+export async function replicaBytes(logDir: string, topic: string, partition: number): Promise<Buffer> {
+  const dir = join(logDir, `${topic}-${partition}`);
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.log')).sort();
+  return Buffer.concat(await Promise.all(files.map((f) => readFile(join(dir, f)))));
+}
+
+/** Waits until every listed replica's log bytes are equal and non-empty; returns them. */
+export async function waitForIdenticalReplicas(
+  cluster: ReplicationCluster,
+  ids: number[],
+  topic: string,
+  partition: number,
+  minBytes = 1,
+): Promise<Buffer> {
+  return waitFor(
+    async () => {
+      const all = await Promise.all(ids.map((id) => replicaBytes(cluster.logDir(id), topic, partition)));
+      const first = all[0]!;
+      return first.length >= minBytes && all.every((b) => b.equals(first)) ? first : null;
+    },
+    { timeoutMs: 20_000, what: `replicas ${ids.join(',')} of ${topic}-${partition} byte-identical` },
+  );
+}
+
+/** Record values in log bytes, in offset order. */
+export function valuesIn(bytes: Buffer): string[] {
+  return decodeRecordBatchesSync(bytes).flatMap((batch) =>
+    batch.records.map((record) => record.value?.toString() ?? ''),
+  );
+}
+
+/** Reads a partition from `fromOffset` to the high watermark as a consumer (replica_id -1). */
+export async function consumeAll(
+  client: RawKafkaConnection,
+  topic: string,
+  partition: number,
+): Promise<{ values: string[]; highWatermark: bigint; errorCode: number }> {
+  const values: string[] = [];
+  let offset = 0n;
+  for (;;) {
+    const response = await client.request(1, 11, {
+      clusterId: null,
+      replicaId: -1,
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 50 * 1024 * 1024,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [
+        {
+          topic,
+          partitions: [
+            {
+              partition,
+              currentLeaderEpoch: -1,
+              fetchOffset: offset,
+              lastFetchedEpoch: -1,
+              logStartOffset: -1n,
+              partitionMaxBytes: 10 * 1024 * 1024,
+            },
+          ],
+        },
+      ],
+      forgottenTopicsData: [],
+      rackId: '',
+    });
+    const data = response.responses[0]!.partitions[0]!;
+    if (data.errorCode !== 0) return { values, highWatermark: data.highWatermark, errorCode: data.errorCode };
+    const records = data.records ?? Buffer.alloc(0);
+    if (records.length === 0) return { values, highWatermark: data.highWatermark, errorCode: 0 };
+    for (const batch of decodeRecordBatchesSync(records)) {
+      for (const record of batch.records) values.push(record.value?.toString() ?? '');
+      offset = batch.header.baseOffset + BigInt(batch.header.lastOffsetDelta) + 1n;
+    }
+  }
+}
