@@ -1,0 +1,362 @@
+import type { KafkaClient } from '../client/kafka-client.js';
+import type { TopicPartition } from '../coordinator/zk-paths.js';
+import { componentLogger } from '../log/logger.js';
+import { ErrorCode } from '../protocol/errors.js';
+import { ApiKey } from '../protocol/messages/index.js';
+import { decodeRecordBatches, type RecordHeader } from '../protocol/record-batch.js';
+import { topicPartitionKey } from './assignors.js';
+
+const log = componentLogger('consumer-fetch');
+
+/** One record as the consumer hands it to the application. */
+export interface ConsumedRecord {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  timestamp: bigint;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: RecordHeader[];
+}
+
+export interface FetchOptions {
+  /** Long-poll time of a fetch with nothing to return. Default 500 ms. */
+  maxWaitMs?: number;
+  /** Bytes a fetch waits for. Default 1. */
+  minBytes?: number;
+  /** Per-response limit. Default 16 MiB. */
+  maxBytes?: number;
+  /** Per-partition limit in one response. Default 1 MiB. */
+  partitionMaxBytes?: number;
+  /** Prefetch bound: a partition holding this many undelivered bytes is not fetched. Default 2 MiB. */
+  maxBufferedBytesPerPartition?: number;
+}
+
+/** What to do when a partition's position is unknown or out of range. */
+export type OffsetResolver = (tp: TopicPartition) => Promise<bigint>;
+
+interface PartitionFetch {
+  tp: TopicPartition;
+  /** Next offset to ask the broker for. */
+  fetchOffset: bigint;
+  /** Fetched, not yet delivered. */
+  buffer: ConsumedRecord[];
+  bufferedBytes: number;
+  paused: boolean;
+  /** Bumped by seek/revoke: responses for an older epoch are dropped. */
+  epoch: number;
+  /** A fetch for this partition is outstanding. */
+  inFlight: boolean;
+}
+
+const CONTROL_BATCH = 0x20;
+const BACKOFF_MS = 200;
+
+/**
+ * Prefetching from partition leaders: one long-polling loop per leader broker fetches every assigned
+ * partition it leads in one request, as Kafka's fetcher does. A partition whose buffer is full, or that
+ * is paused, is left out of requests (back-pressure); delivery drains buffers and wakes the loops.
+ * Leader moves: NOT_LEADER_OR_FOLLOWER, unknown partitions and broker failures refresh metadata, and the
+ * next round sends each partition to its new leader.
+ */
+export class FetchManager {
+  private readonly partitions = new Map<string, PartitionFetch>();
+  private readonly loops = new Map<number, Promise<void>>();
+  private wakers: Array<() => void> = [];
+  private readonly readyWaiters: Array<() => void> = [];
+  private suspended = false;
+  private closed = false;
+  private refreshing: Promise<void> | undefined;
+  private nextDelivery = 0;
+  private readonly options: Required<FetchOptions>;
+
+  constructor(
+    private readonly client: KafkaClient,
+    private readonly resetOffset: OffsetResolver,
+    options: FetchOptions = {},
+  ) {
+    this.options = {
+      maxWaitMs: options.maxWaitMs ?? 500,
+      minBytes: options.minBytes ?? 1,
+      maxBytes: options.maxBytes ?? 16 << 20,
+      partitionMaxBytes: options.partitionMaxBytes ?? 1 << 20,
+      maxBufferedBytesPerPartition: options.maxBufferedBytesPerPartition ?? 2 << 20,
+    };
+  }
+
+  /** Starts fetching `tp` at `offset`. */
+  assign(tp: TopicPartition, offset: bigint): void {
+    const key = topicPartitionKey(tp);
+    const previous = this.partitions.get(key);
+    this.partitions.set(key, {
+      tp,
+      fetchOffset: offset,
+      buffer: [],
+      bufferedBytes: 0,
+      paused: previous?.paused ?? false,
+      epoch: (previous?.epoch ?? 0) + 1,
+      inFlight: false,
+    });
+    this.ensureLoops();
+  }
+
+  /** Stops fetching `tp` and drops what was prefetched. */
+  revoke(tp: TopicPartition): void {
+    this.partitions.delete(topicPartitionKey(tp));
+    this.wake();
+  }
+
+  revokeAll(): void {
+    this.partitions.clear();
+    this.wake();
+  }
+
+  isAssigned(tp: TopicPartition): boolean {
+    return this.partitions.has(topicPartitionKey(tp));
+  }
+
+  /** Moves the fetch position; prefetched records are dropped. */
+  seek(tp: TopicPartition, offset: bigint): void {
+    const state = this.partitions.get(topicPartitionKey(tp));
+    if (!state) throw new Error(`seek: ${topicPartitionKey(tp)} is not assigned to this consumer`);
+    state.fetchOffset = offset;
+    state.buffer = [];
+    state.bufferedBytes = 0;
+    state.epoch++;
+    this.wake();
+  }
+
+  setPaused(tp: TopicPartition, paused: boolean): void {
+    const state = this.partitions.get(topicPartitionKey(tp));
+    if (!state) return;
+    state.paused = paused;
+    this.wake();
+  }
+
+  /** Suspends all fetching (ZooKeeper connection lost) without dropping positions. */
+  setSuspended(suspended: boolean): void {
+    this.suspended = suspended;
+    this.wake();
+  }
+
+  /**
+   * The buffered records of one partition (rotating fairly between partitions), or null if nothing is
+   * buffered. The epoch lets the caller check the partition was not revoked or seeked meanwhile.
+   */
+  takeBatch(): { tp: TopicPartition; records: ConsumedRecord[]; epoch: number } | null {
+    if (this.suspended) return null;
+    const states = [...this.partitions.values()];
+    for (let i = 0; i < states.length; i++) {
+      const state = states[(this.nextDelivery + i) % states.length]!;
+      if (state.paused || state.buffer.length === 0) continue;
+      this.nextDelivery = (this.nextDelivery + i + 1) % states.length;
+      const records = state.buffer;
+      state.buffer = [];
+      state.bufferedBytes = 0;
+      this.wake();
+      return { tp: state.tp, records, epoch: state.epoch };
+    }
+    return null;
+  }
+
+  /** Whether `tp` is still assigned at `epoch` (not revoked, seeked or suspended since). */
+  isCurrent(tp: TopicPartition, epoch: number): boolean {
+    const state = this.partitions.get(topicPartitionKey(tp));
+    return !this.suspended && state !== undefined && state.epoch === epoch && !state.paused;
+  }
+
+  /** Resolves when records may be available (or after `timeoutMs`). */
+  waitForRecords(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      const waiters = this.readyWaiters;
+      function done() {
+        clearTimeout(timer);
+        const at = waiters.indexOf(done);
+        if (at >= 0) waiters.splice(at, 1);
+        resolve();
+      }
+      waiters.push(done);
+    });
+  }
+
+  /** Wakes anyone waiting for records (close, rebalance). */
+  interruptWaiters(): void {
+    for (const waiter of this.readyWaiters.splice(0)) waiter();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.partitions.clear();
+    this.wake();
+    this.interruptWaiters();
+    await Promise.all(this.loops.values());
+  }
+
+  // ---- fetch loops --------------------------------------------------------------------------------
+
+  private wake(): void {
+    for (const waker of this.wakers.splice(0)) waker();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const wakers = this.wakers;
+      function done() {
+        clearTimeout(timer);
+        const at = wakers.indexOf(done);
+        if (at >= 0) wakers.splice(at, 1);
+        resolve();
+      }
+      wakers.push(done);
+    });
+  }
+
+  private leaderOf(tp: TopicPartition): number | undefined {
+    const leader = this.client.metadata?.partition(tp.topic, tp.partition)?.leader;
+    return leader !== undefined && leader >= 0 ? leader : undefined;
+  }
+
+  private ensureLoops(): void {
+    if (this.closed) return;
+    let unknown = false;
+    for (const state of this.partitions.values()) {
+      const leader = this.leaderOf(state.tp);
+      if (leader === undefined) unknown = true;
+      else if (!this.loops.has(leader)) {
+        this.loops.set(
+          leader,
+          this.runLoop(leader).finally(() => {
+            this.loops.delete(leader);
+            // A partition may have moved to this leader while the loop was ending.
+            if ([...this.partitions.values()].some((s) => this.leaderOf(s.tp) === leader)) this.ensureLoops();
+          }),
+        );
+      }
+    }
+    if (unknown) void this.refreshMetadata();
+  }
+
+  private refreshMetadata(): Promise<void> {
+    this.refreshing ??= (async () => {
+      try {
+        const topics = [...new Set([...this.partitions.values()].map((s) => s.tp.topic))];
+        await this.client.refreshMetadata(topics);
+      } catch (error) {
+        log.debug({ err: (error as Error).message }, 'metadata refresh failed');
+        await new Promise((r) => setTimeout(r, BACKOFF_MS));
+      } finally {
+        this.refreshing = undefined;
+      }
+      this.ensureLoops();
+    })();
+    return this.refreshing;
+  }
+
+  private async runLoop(leader: number): Promise<void> {
+    for (;;) {
+      if (this.closed) return;
+      const led = [...this.partitions.values()].filter((s) => this.leaderOf(s.tp) === leader);
+      if (led.length === 0) return;
+      const wanted = led.filter(
+        (s) =>
+          !this.suspended &&
+          !s.paused &&
+          !s.inFlight &&
+          s.bufferedBytes < this.options.maxBufferedBytesPerPartition,
+      );
+      if (wanted.length === 0) {
+        await this.sleep(1_000);
+        continue;
+      }
+      try {
+        await this.fetchOnce(leader, wanted);
+      } catch (error) {
+        log.debug({ leader, err: (error as Error).message }, 'fetch failed; refreshing metadata');
+        await this.sleep(BACKOFF_MS);
+        await this.refreshMetadata();
+      }
+    }
+  }
+
+  private async fetchOnce(leader: number, wanted: PartitionFetch[]): Promise<void> {
+    const connection = await this.client.connectionTo(leader);
+    const epochs = new Map(wanted.map((s) => [topicPartitionKey(s.tp), s.epoch]));
+    const offsets = new Map(wanted.map((s) => [topicPartitionKey(s.tp), s.fetchOffset]));
+    const byTopic = new Map<string, PartitionFetch[]>();
+    for (const s of wanted) byTopic.set(s.tp.topic, [...(byTopic.get(s.tp.topic) ?? []), s]);
+    for (const s of wanted) s.inFlight = true;
+    let response;
+    try {
+      response = await connection.request(
+        ApiKey.Fetch,
+        {
+          replicaId: -1,
+          maxWaitMs: this.options.maxWaitMs,
+          minBytes: this.options.minBytes,
+          maxBytes: this.options.maxBytes,
+          isolationLevel: 0,
+          sessionId: 0,
+          sessionEpoch: -1,
+          topics: [...byTopic].map(([topic, states]) => ({
+            topic,
+            partitions: states.map((s) => ({
+              partition: s.tp.partition,
+              fetchOffset: s.fetchOffset,
+              partitionMaxBytes: this.options.partitionMaxBytes,
+            })),
+          })),
+          forgottenTopicsData: [],
+          rackId: '',
+        },
+        { timeoutMs: 30_000 + this.options.maxWaitMs },
+      );
+    } finally {
+      for (const s of wanted) s.inFlight = false;
+    }
+    let needMetadata = false;
+    let delivered = false;
+    for (const topic of response.responses) {
+      for (const data of topic.partitions) {
+        const tp = { topic: topic.topic, partition: data.partitionIndex };
+        const key = topicPartitionKey(tp);
+        const state = this.partitions.get(key);
+        // Revoked or seeked while the fetch was out: its data is no longer wanted.
+        if (!state || state.epoch !== epochs.get(key) || state.fetchOffset !== offsets.get(key)) continue;
+        if (data.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
+          const offset = await this.resetOffset(tp);
+          if (state.epoch === epochs.get(key)) {
+            log.info({ partition: key, from: String(state.fetchOffset), to: String(offset) }, 'offset reset');
+            state.fetchOffset = offset;
+          }
+          continue;
+        }
+        if (data.errorCode !== 0) {
+          needMetadata = true;
+          continue;
+        }
+        if (!data.records || data.records.length === 0) continue;
+        const batches = await decodeRecordBatches(data.records, { skipCrcCheck: false });
+        if (state.epoch !== epochs.get(key) || !this.partitions.has(key)) continue;
+        for (const batch of batches) {
+          const next = batch.header.baseOffset + BigInt(batch.header.lastOffsetDelta) + 1n;
+          if ((batch.header.attributes & CONTROL_BATCH) === 0) {
+            for (const record of batch.records) {
+              if (record.offset < state.fetchOffset) continue;
+              state.buffer.push({ topic: tp.topic, partition: tp.partition, ...record });
+              state.bufferedBytes += (record.value?.length ?? 0) + (record.key?.length ?? 0) + 64;
+              delivered = true;
+            }
+          }
+          if (next > state.fetchOffset) state.fetchOffset = next;
+        }
+      }
+    }
+    if (delivered) for (const waiter of this.readyWaiters.splice(0)) waiter();
+    if (needMetadata) {
+      await this.sleep(BACKOFF_MS);
+      await this.refreshMetadata();
+    }
+  }
+}
