@@ -4,6 +4,8 @@ import { registerCoordinatorCommand } from './commands/coordinator.js';
 import { registerBrokerCommand } from './commands/broker.js';
 import { registerTopicsCommand } from './commands/topics.js';
 import { registerDevCommand } from './commands/dev.js';
+import { registerConsumeCommand } from './commands/consume.js';
+import { registerGroupsCommand } from './commands/groups.js';
 
 const program = new Command();
 program
@@ -15,5 +17,7 @@ registerCoordinatorCommand(program);
 registerBrokerCommand(program);
 registerTopicsCommand(program);
 registerDevCommand(program);
+registerConsumeCommand(program);
+registerGroupsCommand(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,200 @@
+import { randomInt } from 'node:crypto';
+import { InvalidArgumentError, type Command } from 'commander';
+import { ClusterState } from '../../coordinator/cluster-state.js';
+import { ZooKeeperSession } from '../../coordinator/zk-session.js';
+import { Consumer, type ConsumedRecord } from '../../consumer/consumer.js';
+import { topicPartitionKey } from '../../consumer/assignors.js';
+import { DEFAULT_ZOOKEEPER, integerOption, runCommand, UserError } from './client-options.js';
+
+interface ConsumeOptions {
+  zookeeper?: string;
+  bootstrapServer?: string;
+  group?: string;
+  fromBeginning?: boolean;
+  maxMessages?: number;
+  timeoutMs?: number;
+  printKey?: boolean;
+  printHeaders?: boolean;
+  printOffset?: boolean;
+  keySeparator: string;
+  format: 'text' | 'json';
+  assignor: 'range' | 'roundrobin';
+  sessionTimeoutMs?: number;
+  commitIntervalMs: number;
+  verbose?: boolean;
+}
+
+function formatOption(value: string): 'text' | 'json' {
+  if (value !== 'text' && value !== 'json') throw new InvalidArgumentError('must be text or json');
+  return value;
+}
+
+function assignorOption(value: string): 'range' | 'roundrobin' {
+  if (value !== 'range' && value !== 'roundrobin')
+    throw new InvalidArgumentError('must be range or roundrobin');
+  return value;
+}
+
+function text(buffer: Buffer | null): string {
+  return buffer === null ? 'null' : buffer.toString('utf8');
+}
+
+/** One output line, Kafka console-consumer style (text) or one JSON object per line. */
+function formatRecord(record: ConsumedRecord, options: ConsumeOptions): string {
+  if (options.format === 'json') {
+    return JSON.stringify({
+      topic: record.topic,
+      partition: record.partition,
+      offset: Number(record.offset),
+      timestamp: Number(record.timestamp),
+      key: record.key === null ? null : record.key.toString('utf8'),
+      value: record.value === null ? null : record.value.toString('utf8'),
+      headers: Object.fromEntries(record.headers.map((h) => [h.key, text(h.value)])),
+    });
+  }
+  let line = '';
+  if (options.printOffset) line += `Partition:${record.partition}\tOffset:${record.offset}\t`;
+  if (options.printHeaders)
+    line += `${record.headers.length === 0 ? 'NO_HEADERS' : record.headers.map((h) => `${h.key}:${text(h.value)}`).join(',')}\t`;
+  if (options.printKey) line += `${text(record.key)}${options.keySeparator}`;
+  return line + text(record.value);
+}
+
+function diagnostic(message: string): void {
+  process.stderr.write(`sluice consume: ${message}\n`);
+}
+
+/** `sluice consume <topic>`: a ZooKeeper-group consumer printing records to stdout. */
+export function registerConsumeCommand(program: Command): void {
+  program
+    .command('consume')
+    .description('consume a topic as a member of a ZooKeeper consumer group, printing records to stdout')
+    .argument('<topic>', 'topic to consume')
+    .option('--zookeeper <host:port[/chroot]>', `where the group lives (default ${DEFAULT_ZOOKEEPER})`)
+    .option('--bootstrap-server <host:port>', 'not supported: ZooKeeper groups need --zookeeper')
+    .option('--group <id>', 'consumer group (default: a throwaway console-consumer-<n>, deleted on exit)')
+    .option('--from-beginning', 'start at the earliest offset where the group has no committed offset')
+    .option('--max-messages <n>', 'exit after this many records', integerOption('max messages', 1, 2 ** 31))
+    .option(
+      '--timeout-ms <ms>',
+      'exit when no record arrives for this long',
+      integerOption('timeout', 1, 2 ** 31),
+    )
+    .option('--print-key', 'print the key before the value')
+    .option('--print-headers', 'print record headers')
+    .option('--print-offset', 'print partition and offset')
+    .option('--key-separator <s>', 'between key and value (text format)', '\t')
+    .option('--format <format>', 'text or json (one object per line)', formatOption, 'text')
+    .option('--assignor <name>', 'range or roundrobin', assignorOption, 'range')
+    .option(
+      '--session-timeout-ms <ms>',
+      'ZooKeeper session timeout',
+      integerOption('session timeout', 1_000, 600_000),
+    )
+    .option(
+      '--commit-interval-ms <ms>',
+      'auto-commit interval',
+      integerOption('commit interval', 10, 3_600_000),
+      1_000,
+    )
+    .option('--verbose', 'log ownership changes and deliveries (with epoch ms) to stderr')
+    .action((topic: string, options: ConsumeOptions) => runCommand('consume', () => consume(topic, options)));
+}
+
+async function consume(topic: string, options: ConsumeOptions): Promise<void> {
+  if (options.bootstrapServer !== undefined)
+    throw new UserError('the ZooKeeper group consumer finds its group in ZooKeeper: use --zookeeper');
+  const zookeeper = options.zookeeper ?? DEFAULT_ZOOKEEPER;
+  const throwaway = options.group === undefined;
+  const groupId = options.group ?? `console-consumer-${randomInt(100_000)}`;
+  const consumer = new Consumer({
+    zookeeper,
+    groupId,
+    topics: [topic],
+    autoOffsetReset: options.fromBeginning ? 'earliest' : 'latest',
+    autoCommitIntervalMs: options.commitIntervalMs,
+    assignor: options.assignor,
+    sessionTimeoutMs: options.sessionTimeoutMs,
+    clientId: 'sluice-console-consumer',
+  });
+  const verbose = options.verbose ? (message: string) => diagnostic(`${Date.now()} ${message}`) : undefined;
+  if (verbose) {
+    consumer.on('assigned', (tp) => verbose(`assigned ${topicPartitionKey(tp)}`));
+    consumer.on('revoked', (tps) => verbose(`revoked ${tps.map(topicPartitionKey).join(',')}`));
+    consumer.on('lost', (tps) => verbose(`lost ${tps.map(topicPartitionKey).join(',')}`));
+    consumer.on('rebalance', (event) =>
+      verbose(
+        `generation ${event.generation} owns [${event.owned.map(topicPartitionKey).join(',')}] after ${event.durationMs} ms`,
+      ),
+    );
+  }
+
+  let count = 0;
+  let lastRecordAt = Date.now();
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    void consumer.close();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const timeoutCheck =
+    options.timeoutMs === undefined
+      ? undefined
+      : setInterval(
+          () => {
+            if (Date.now() - lastRecordAt >= options.timeoutMs!) {
+              diagnostic(`no record for ${options.timeoutMs} ms; stopping`);
+              stop();
+            }
+          },
+          Math.min(options.timeoutMs, 100),
+        );
+
+  try {
+    await consumer.connect();
+    verbose?.(`joined group ${groupId} as ${consumer.consumerId}`);
+    await consumer.run({
+      eachBatch: async ({ records, resolveOffset, isCurrent }) => {
+        const lines: string[] = [];
+        let last: ConsumedRecord | undefined;
+        for (const record of records) {
+          if (stopping || !isCurrent()) break;
+          if (options.maxMessages !== undefined && count >= options.maxMessages) break;
+          lines.push(formatRecord(record, options));
+          last = record;
+          count++;
+        }
+        if (last === undefined) {
+          resolveOffset(records[0]!.offset - 1n);
+          if (options.maxMessages !== undefined && count >= options.maxMessages) stop();
+          return;
+        }
+        lastRecordAt = Date.now();
+        verbose?.(`delivered ${last.topic}-${last.partition} ${records[0]!.offset}..${last.offset}`);
+        if (!process.stdout.write(lines.join('\n') + '\n'))
+          await new Promise<void>((resolve) => process.stdout.once('drain', () => resolve()));
+        resolveOffset(last.offset);
+        if (options.maxMessages !== undefined && count >= options.maxMessages) stop();
+      },
+    });
+  } finally {
+    clearInterval(timeoutCheck);
+    stopping = true;
+    await consumer.close();
+    diagnostic(`processed a total of ${count} messages`);
+    if (throwaway) await deleteThrowawayGroup(zookeeper, groupId);
+  }
+}
+
+async function deleteThrowawayGroup(zookeeper: string, groupId: string): Promise<void> {
+  const session = await ZooKeeperSession.connect(zookeeper, { connectTimeoutMs: 5_000 });
+  try {
+    await new ClusterState(session).deleteGroup(groupId);
+  } catch (error) {
+    diagnostic(`could not delete throwaway group ${groupId}: ${(error as Error).message}`);
+  } finally {
+    await session.close();
+  }
+}

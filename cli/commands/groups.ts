@@ -1,0 +1,219 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import {
+  GroupActiveError,
+  GroupAdmin,
+  GroupNotFoundError,
+  type GroupDescription,
+  type OffsetResetSpec,
+  type PlannedReset,
+} from '../../consumer/group-admin.js';
+import { DEFAULT_ZOOKEEPER, runCommand, UserError } from './client-options.js';
+
+interface GroupOptions {
+  zookeeper?: string;
+  output: 'text' | 'json';
+}
+
+interface ResetOptions extends GroupOptions {
+  topic: string;
+  toEarliest?: boolean;
+  toLatest?: boolean;
+  toOffset?: bigint;
+  toDatetime?: number;
+  shiftBy?: bigint;
+  dryRun?: boolean;
+  execute?: boolean;
+}
+
+function outputFormat(value: string): 'text' | 'json' {
+  if (value !== 'text' && value !== 'json') throw new InvalidArgumentError('must be text or json');
+  return value;
+}
+
+function bigintOption(name: string) {
+  return (value: string): bigint => {
+    if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError(`${name} must be an integer`);
+    return BigInt(value.trim());
+  };
+}
+
+function datetimeOption(value: string): number {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new InvalidArgumentError('must be an ISO date-time, e.g. 2024-05-01T12:00:00Z');
+  return ms;
+}
+
+function withGroupOptions(command: Command): Command {
+  return command
+    .option('--zookeeper <host:port[/chroot]>', `where the groups live (default ${DEFAULT_ZOOKEEPER})`)
+    .option('--output <format>', 'text or json', outputFormat, 'text');
+}
+
+/** Runs `body` with a GroupAdmin; group errors become one-line user errors. */
+async function withGroups(options: GroupOptions, body: (admin: GroupAdmin) => Promise<void>): Promise<void> {
+  const admin = await GroupAdmin.connect(options.zookeeper ?? DEFAULT_ZOOKEEPER);
+  try {
+    await body(admin);
+  } catch (error) {
+    if (error instanceof GroupActiveError || error instanceof GroupNotFoundError)
+      throw new UserError(error.message);
+    throw error;
+  } finally {
+    await admin.close();
+  }
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows]
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+function show(value: bigint | null): string {
+  return value === null ? '-' : String(value);
+}
+
+function describeText(description: GroupDescription): string {
+  const title =
+    `GROUP ${description.group}: ${description.members.length} live member(s)` +
+    (description.generation === null ? '' : `, generation ${description.generation}`);
+  const rows = description.partitions.map((p) => [
+    p.topic,
+    String(p.partition),
+    show(p.currentOffset),
+    show(p.logEndOffset),
+    show(p.lag),
+    p.owner ?? '-',
+  ]);
+  return `${title}\n${table(['TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG', 'OWNER'], rows)}`;
+}
+
+function jsonNumber(value: bigint | null): number | null {
+  return value === null ? null : Number(value);
+}
+
+function resetSpec(options: ResetOptions): OffsetResetSpec {
+  const chosen: OffsetResetSpec[] = [];
+  if (options.toEarliest) chosen.push({ kind: 'earliest' });
+  if (options.toLatest) chosen.push({ kind: 'latest' });
+  if (options.toOffset !== undefined) chosen.push({ kind: 'offset', offset: options.toOffset });
+  if (options.toDatetime !== undefined) chosen.push({ kind: 'datetime', timestampMs: options.toDatetime });
+  if (options.shiftBy !== undefined) chosen.push({ kind: 'shift', by: options.shiftBy });
+  if (chosen.length !== 1)
+    throw new UserError(
+      'give exactly one of --to-earliest, --to-latest, --to-offset, --to-datetime, --shift-by',
+    );
+  return chosen[0]!;
+}
+
+/** `sluice groups list|describe|reset-offsets|delete`, like kafka-consumer-groups. */
+export function registerGroupsCommand(program: Command): void {
+  const groups = program.command('groups').description('inspect and manage ZooKeeper consumer groups');
+
+  withGroupOptions(groups.command('list').description('list consumer groups')).action(
+    (options: GroupOptions) =>
+      runCommand('groups list', () =>
+        withGroups(options, async (admin) => {
+          const names = await admin.listGroups();
+          if (options.output === 'json') console.log(JSON.stringify(names));
+          else for (const name of names) console.log(name);
+        }),
+      ),
+  );
+
+  withGroupOptions(
+    groups
+      .command('describe')
+      .description('committed offset, log end, lag and owner of every partition of the group')
+      .argument('<group>', 'group id'),
+  ).action((group: string, options: GroupOptions) =>
+    runCommand('groups describe', () =>
+      withGroups(options, async (admin) => {
+        const description = await admin.describeGroup(group);
+        if (options.output === 'json')
+          console.log(
+            JSON.stringify({
+              ...description,
+              partitions: description.partitions.map((p) => ({
+                ...p,
+                currentOffset: jsonNumber(p.currentOffset),
+                logEndOffset: jsonNumber(p.logEndOffset),
+                lag: jsonNumber(p.lag),
+              })),
+            }),
+          );
+        else console.log(describeText(description));
+      }),
+    ),
+  );
+
+  withGroupOptions(
+    groups
+      .command('reset-offsets')
+      .description('rewrite a stopped group’s committed offsets for a topic (dry run unless --execute)')
+      .argument('<group>', 'group id')
+      .requiredOption('--topic <name>', 'topic whose offsets to reset')
+      .option('--to-earliest', 'the log start')
+      .option('--to-latest', 'the log end')
+      .option('--to-offset <n>', 'this offset (clamped to the log)', bigintOption('offset'))
+      .option('--to-datetime <iso>', 'the first offset at or after this time', datetimeOption)
+      .option('--shift-by <n>', 'move the committed offset by n (may be negative)', bigintOption('shift'))
+      .option('--dry-run', 'show the new offsets only (the default)')
+      .option('--execute', 'write the new offsets'),
+  ).action((group: string, options: ResetOptions) =>
+    runCommand('groups reset-offsets', () =>
+      withGroups(options, async (admin) => {
+        if (options.dryRun && options.execute) throw new UserError('give --dry-run or --execute, not both');
+        const plan = await admin.planReset(group, options.topic, resetSpec(options));
+        if (options.execute) await admin.executeReset(group, plan);
+        printPlan(plan, options, group);
+      }),
+    ),
+  );
+
+  withGroupOptions(
+    groups
+      .command('delete')
+      .description('delete a group with no live members (its offsets, owners and assignment)')
+      .argument('<group>', 'group id'),
+  ).action((group: string, options: GroupOptions) =>
+    runCommand('groups delete', () =>
+      withGroups(options, async (admin) => {
+        await admin.deleteGroup(group);
+        if (options.output === 'json') console.log(JSON.stringify({ group, deleted: true }));
+        else console.log(`Deleted group ${group}.`);
+      }),
+    ),
+  );
+}
+
+function printPlan(plan: readonly PlannedReset[], options: ResetOptions, group: string): void {
+  if (options.output === 'json') {
+    console.log(
+      JSON.stringify({
+        group,
+        executed: options.execute === true,
+        partitions: plan.map((p) => ({
+          topic: p.topic,
+          partition: p.partition,
+          currentOffset: jsonNumber(p.currentOffset),
+          newOffset: Number(p.newOffset),
+        })),
+      }),
+    );
+    return;
+  }
+  console.log(
+    table(
+      ['TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'NEW-OFFSET'],
+      plan.map((p) => [p.topic, String(p.partition), show(p.currentOffset), String(p.newOffset)]),
+    ),
+  );
+  if (!options.execute) process.stderr.write('dry run: nothing written (use --execute to apply)\n');
+}
