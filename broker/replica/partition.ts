@@ -118,7 +118,9 @@ export class Partition {
     this.leadership = leadership;
     const newTerm = previous.leader !== leadership.leader || previous.leaderEpoch !== leadership.leaderEpoch;
     if (this.isLeader) {
-      if (!wasLeader) this.resetFollowers();
+      // A new term (also the controller's epoch bump when it drops a dead follower) forgets follower
+      // progress: only fetches in this term count, so a dead broker is never re-admitted.
+      if (!wasLeader || newTerm) this.resetFollowers();
       for (const id of [...this.followers.keys()]) {
         if (!leadership.replicas.includes(id)) this.followers.delete(id);
       }

@@ -55,7 +55,7 @@ export class ReplicaManager {
   constructor(
     private readonly config: BrokerConfig,
     private readonly logger: Logger,
-    replication?: ReplicationContext,
+    private readonly replication?: ReplicationContext,
   ) {
     this.checkpoint = new HighWatermarkCheckpoint(config.logDir);
     if (replication) {
@@ -160,10 +160,15 @@ export class ReplicaManager {
    */
   recordFollowerFetch(partition: Partition, replicaId: number, fetchOffset: bigint): void {
     partition.recordFollowerFetch(replicaId, fetchOffset);
-    const joining = partition.catchingUpFollowers();
+    // Only registered (live) brokers rejoin, as Kafka's KIP-841 requires.
+    const joining = partition.catchingUpFollowers().filter((id) => this.isLive(id));
     if (joining.length === 0 || !this.isrUpdater) return;
     const isr = [...partition.state.isr, ...joining];
     void this.isrUpdater.propose(partition, isr, `caught up: ${joining.join(',')}`);
+  }
+
+  private isLive(brokerId: number): boolean {
+    return this.replication?.addressOf(brokerId) != null;
   }
 
   /** Drops followers that lag more than replica.lag.time.max.ms from the ISRs we lead. */
