@@ -248,7 +248,9 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
       const discovery = await ZooKeeperBrokerDiscovery.fromClusterState(this.state);
       this.client = new KafkaClient(discovery, { clientId: options.clientId ?? 'sluice-consumer' });
       this.admin = new KafkaAdmin(this.client);
-      this.fetcher = new FetchManager(this.client, (tp) => this.resetPosition(tp), options);
+      this.fetcher = new FetchManager(this.client, (tp) => this.resetPosition(tp), options, {
+        clientId: options.clientId ?? 'sluice-consumer',
+      });
       const assignor =
         typeof options.assignor === 'function' ? options.assignor : ASSIGNORS[options.assignor ?? 'range'];
       if (!assignor) throw new Error(`unknown assignor ${String(options.assignor)}`);

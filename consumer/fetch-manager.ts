@@ -1,4 +1,6 @@
+import { ConnectionPool } from '../client/connection-pool.js';
 import type { KafkaClient } from '../client/kafka-client.js';
+import type { KafkaConnectionOptions } from '../client/kafka-connection.js';
 import type { TopicPartition } from '../coordinator/zk-paths.js';
 import { componentLogger } from '../log/logger.js';
 import { ErrorCode } from '../protocol/errors.js';
@@ -69,12 +71,19 @@ export class FetchManager {
   private refreshing: Promise<void> | undefined;
   private nextDelivery = 0;
   private readonly options: Required<FetchOptions>;
+  /**
+   * Fetch connections of our own: a broker answers one request per connection at a time, so a
+   * long-polling fetch would hold up metadata and ListOffsets requests sent on a shared connection.
+   */
+  private readonly pool: ConnectionPool;
 
   constructor(
     private readonly client: KafkaClient,
     private readonly resetOffset: OffsetResolver,
     options: FetchOptions = {},
+    connectionOptions: KafkaConnectionOptions = {},
   ) {
+    this.pool = new ConnectionPool(connectionOptions);
     this.options = {
       maxWaitMs: options.maxWaitMs ?? 500,
       minBytes: options.minBytes ?? 1,
@@ -191,6 +200,7 @@ export class FetchManager {
     this.wake();
     this.interruptWaiters();
     await Promise.all(this.loops.values());
+    await this.pool.close();
   }
 
   // ---- fetch loops --------------------------------------------------------------------------------
@@ -281,7 +291,9 @@ export class FetchManager {
   }
 
   private async fetchOnce(leader: number, wanted: PartitionFetch[]): Promise<void> {
-    const connection = await this.client.connectionTo(leader);
+    const broker = this.client.metadata?.broker(leader);
+    if (!broker) throw new Error(`broker ${leader} is not in the cluster metadata`);
+    const connection = await this.pool.get(broker);
     const epochs = new Map(wanted.map((s) => [topicPartitionKey(s.tp), s.epoch]));
     const offsets = new Map(wanted.map((s) => [topicPartitionKey(s.tp), s.fetchOffset]));
     const byTopic = new Map<string, PartitionFetch[]>();

@@ -259,7 +259,7 @@ export class GroupMembership extends EventEmitter<MembershipEvents> {
       this.enqueue(() => this.evaluateLeadership());
       return;
     }
-    this.log.info({ generation: next.generation, members: memberIds.length }, 'published generation');
+    this.log.debug({ generation: next.generation, members: memberIds.length }, 'published generation');
     this.emit('published', next);
   }
 
@@ -373,7 +373,7 @@ export class GroupMembership extends EventEmitter<MembershipEvents> {
       owned: this.ownedPartitions(),
       durationMs: Date.now() - this.generationSeenAt,
     };
-    this.log.info(
+    this.log.debug(
       { generation: event.generation, owned: event.owned.map(topicPartitionKey), ms: event.durationMs },
       'generation applied',
     );
