@@ -18,9 +18,15 @@ export interface Broker {
   /** Bound addresses, one per configured listener (real ports when 0 was configured). */
   readonly listeners: ReadonlyArray<{ name: string; host: string; port: number }>;
   readonly clusterId: string;
-  /** Stops listeners, flushes and closes logs, ends the ZooKeeper session (our registration goes). */
+  /**
+   * Controlled shutdown first (the controller moves our leaderships to other ISR members), then stops
+   * listeners, fetchers, flushes and closes logs, ends the ZooKeeper session (our registration goes).
+   */
   close(): Promise<void>;
 }
+
+/** How long close() waits for the controller to move leadership away (controlled.shutdown.enable). */
+const CONTROLLED_SHUTDOWN_TIMEOUT_MS = 5_000;
 
 /** Another live broker holds /brokers/ids/<id>. */
 export class BrokerIdInUseError extends Error {
@@ -118,6 +124,14 @@ export async function startBroker(config: BrokerConfig): Promise<Broker> {
       });
       // Runs before the session closes (cleanups unwind in reverse).
       cleanups.push(() => started.close());
+      // First step of close(): move leadership away while we can still serve the new leaders' fetches.
+      cleanups.push(async () => {
+        if (!config.controlledShutdownEnable || metadata.liveBrokerIds().length < 2) return;
+        const result = await started.requestControlledShutdown(config.brokerId, {
+          timeoutMs: CONTROLLED_SHUTDOWN_TIMEOUT_MS,
+        });
+        logger.info({ partitionsRemaining: result.partitionsRemaining.length }, 'controlled shutdown done');
+      });
       controllerStarted(started);
     } catch (error) {
       controllerFailed(error);

@@ -104,7 +104,11 @@ describe('follower truncation by leader epoch and the high watermark checkpoint'
   });
 
   it('a restarted leader starts from its checkpointed high watermark: uncommitted records stay hidden', async () => {
-    cluster = await startReplicationCluster([1], { 'replica.lag.time.max.ms': '60000' });
+    // No controlled shutdown: it would hand leadership to broker 9, which is only a registration.
+    cluster = await startReplicationCluster([1], {
+      'replica.lag.time.max.ms': '60000',
+      'controlled.shutdown.enable': 'false',
+    });
     // Broker 9 is a registration only; the test itself fetches as replica 9 to commit records.
     await cluster.state.registerBroker({
       id: 9,
