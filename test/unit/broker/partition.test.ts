@@ -69,4 +69,73 @@ describe('Partition: high watermark and acks=all waits', () => {
     expect(partition.highWatermark).toBe(5n);
     expect(await partition.waitForIsr(99n, 20)).toBe(false);
   });
+
+  it('tracks follower catch-up time, names laggards and catching-up replicas, and forgets progress on a new term', async () => {
+    let now = 1_000;
+    const partition = new Partition(
+      { topic: 't', partition: 0 },
+      log,
+      1,
+      { leader: 1, leaderEpoch: 2, replicas: [1, 2, 3], isr: [1, 2] },
+      { now: () => now },
+    );
+    await log.assignEpochStartOffset(2);
+    await partition.appendAsLeader(records(3));
+    partition.recordFollowerFetch(2, 3n); // at the log end: caught up now
+    now = 5_000;
+    expect(partition.laggingFollowers(3_000)).toEqual([2]);
+    partition.recordFollowerFetch(2, 3n);
+    expect(partition.laggingFollowers(3_000)).toEqual([]);
+    expect(partition.highWatermark).toBe(3n);
+
+    // Broker 3 is outside the ISR: it may rejoin once it reaches the high watermark.
+    partition.recordFollowerFetch(3, 1n);
+    expect(partition.catchingUpFollowers()).toEqual([]);
+    partition.recordFollowerFetch(3, 3n);
+    expect(partition.catchingUpFollowers()).toEqual([3]);
+
+    // The controller bumps the epoch (same leader): progress from the old term no longer counts.
+    expect(
+      partition.updateLeadership({
+        leader: 1,
+        leaderEpoch: 3,
+        replicas: [1, 2, 3],
+        isr: [1, 2],
+        zkVersion: 4,
+      }),
+    ).toBe('becameLeader');
+    expect(partition.catchingUpFollowers()).toEqual([]);
+    expect(partition.followerProgress(3)?.endOffset).toBe(-1n);
+    // A state older than the one held is ignored.
+    expect(
+      partition.updateLeadership({ leader: 2, leaderEpoch: 1, replicas: [1, 2, 3], isr: [2], zkVersion: 3 }),
+    ).toBe('unchanged');
+    expect(partition.isLeader).toBe(true);
+  });
+
+  it('losing leadership fails acks=all waiters; a follower takes the leader high watermark capped at its log end', async () => {
+    const partition = new Partition({ topic: 't', partition: 0 }, log, 1, {
+      leader: 1,
+      leaderEpoch: 0,
+      replicas: [1, 2],
+      isr: [1, 2],
+    });
+    const result = await partition.appendAsLeader(records(2));
+    const waiting = partition.waitForIsr(result.lastOffset, 10_000);
+    expect(partition.updateLeadership({ leader: 2, leaderEpoch: 1, replicas: [1, 2], isr: [2] })).toBe(
+      'becameFollower',
+    );
+    expect(await waiting).toBe(false);
+    partition.updateFollowerHighWatermark(10n);
+    expect(partition.highWatermark).toBe(2n);
+  });
+
+  it('starts from a checkpointed high watermark, capped at the log end', async () => {
+    await log.append(records(5), { leaderEpoch: 0 });
+    const leadership = { leader: 1, leaderEpoch: 0, replicas: [1, 2], isr: [1, 2] };
+    const tp = { topic: 't', partition: 0 };
+    expect(new Partition(tp, log, 1, leadership, { checkpointedHighWatermark: 3n }).highWatermark).toBe(3n);
+    expect(new Partition(tp, log, 1, leadership, { checkpointedHighWatermark: 9n }).highWatermark).toBe(5n);
+    expect(new Partition(tp, log, 1, leadership).highWatermark).toBe(0n);
+  });
 });
