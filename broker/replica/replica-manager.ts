@@ -164,7 +164,16 @@ export class ReplicaManager {
     const joining = partition.catchingUpFollowers().filter((id) => this.isLive(id));
     if (joining.length === 0 || !this.isrUpdater) return;
     const isr = [...partition.state.isr, ...joining];
-    void this.isrUpdater.propose(partition, isr, `caught up: ${joining.join(',')}`);
+    this.proposeIsr(partition, isr, `caught up: ${joining.join(',')}`);
+  }
+
+  private proposeIsr(partition: Partition, isr: number[], reason: string): void {
+    this.isrUpdater?.propose(partition, isr, reason).catch((error: unknown) => {
+      this.logger.warn(
+        { err: error, partition: topicPartitionKey(partition.topicPartition) },
+        'ISR update failed',
+      );
+    });
   }
 
   private isLive(brokerId: number): boolean {
@@ -178,7 +187,7 @@ export class ReplicaManager {
       const lagging = partition.laggingFollowers(this.config.replicaLagTimeMaxMs);
       if (lagging.length === 0) continue;
       const isr = partition.state.isr.filter((id) => !lagging.includes(id));
-      void this.isrUpdater.propose(partition, isr, `lagging: ${lagging.join(',')}`);
+      this.proposeIsr(partition, isr, `lagging: ${lagging.join(',')}`);
     }
   }
 
