@@ -43,6 +43,9 @@ export interface TopicDescription {
 /** Kafka's ListOffsets timestamps for "earliest" and "latest". */
 const EARLIEST = -2n;
 const LATEST = -1n;
+/** DescribeConfigs resource type of a topic, and the config source of a per-topic override. */
+const TOPIC_RESOURCE = 2;
+const DYNAMIC_TOPIC_CONFIG = 1;
 /** How many times a request meeting NOT_CONTROLLER is retried after a metadata refresh. */
 const CONTROLLER_RETRIES = 3;
 
@@ -144,6 +147,36 @@ export class KafkaAdmin {
       );
     const offsets = await this.offsetsFor(metadata, [topic], spec, true);
     return new Map(state.partitions.map((p) => [p.partition, offsets.get(key(topic, p.partition))!]));
+  }
+
+  /**
+   * Per-topic config overrides (what was set on the topic, not broker defaults), from DescribeConfigs.
+   * Topics the broker reports an error for are left out.
+   */
+  async describeTopicConfigs(names: readonly string[]): Promise<Map<string, Record<string, string>>> {
+    const result = new Map<string, Record<string, string>>();
+    if (names.length === 0) return result;
+    const connection = await this.client.anyConnection();
+    const version = connection.versionOf(ApiKey.DescribeConfigs);
+    if (version === undefined) return result;
+    const response = await connection.request(ApiKey.DescribeConfigs, {
+      resources: names.map((resourceName) => ({
+        resourceType: TOPIC_RESOURCE,
+        resourceName,
+        configurationKeys: null,
+      })),
+      includeSynonyms: false,
+    });
+    for (const r of response.results) {
+      if (r.errorCode !== 0) continue;
+      const overrides: Record<string, string> = {};
+      for (const c of r.configs) {
+        const isOverride = version === 0 ? c.isDefault === false : c.configSource === DYNAMIC_TOPIC_CONFIG;
+        if (isOverride && c.value !== null && !c.isSensitive) overrides[c.name] = c.value;
+      }
+      result.set(r.resourceName, overrides);
+    }
+    return result;
   }
 
   async close(): Promise<void> {

@@ -113,8 +113,10 @@ export function registerTopicsCommand(program: Command): void {
               : `topic ${missing.name}: ${name}`,
           );
         }
-        if (options.output === 'json') console.log(JSON.stringify(descriptions.map(describeJson)));
-        else for (const description of descriptions) console.log(describeText(description));
+        const configs = await admin.describeTopicConfigs(descriptions.map((d) => d.name));
+        const withConfigs = descriptions.map((d) => ({ ...d, configs: configs.get(d.name) ?? {} }));
+        if (options.output === 'json') console.log(JSON.stringify(withConfigs.map(describeJson)));
+        else for (const description of withConfigs) console.log(describeText(description));
       }),
     ),
   );
@@ -146,10 +148,16 @@ function offsetText(offset: bigint | null): string {
 }
 
 /** kafka-topics' layout: a summary line, then one tab-separated line per partition. */
-function describeText(topic: TopicDescription): string {
+type DescribedTopic = TopicDescription & { configs: Record<string, string> };
+
+function describeText(topic: DescribedTopic): string {
   const replicationFactor = topic.partitions[0]?.replicas.length ?? 0;
+  const configs = Object.entries(topic.configs)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
   const lines = [
-    `Topic: ${topic.name}\tPartitionCount: ${topic.partitions.length}\tReplicationFactor: ${replicationFactor}`,
+    `Topic: ${topic.name}\tPartitionCount: ${topic.partitions.length}\tReplicationFactor: ${replicationFactor}\tConfigs: ${configs}`,
   ];
   for (const p of topic.partitions) {
     lines.push(
@@ -168,11 +176,12 @@ function describeText(topic: TopicDescription): string {
   return lines.join('\n');
 }
 
-function describeJson(topic: TopicDescription) {
+function describeJson(topic: DescribedTopic) {
   return {
     topic: topic.name,
     partitionCount: topic.partitions.length,
     replicationFactor: topic.partitions[0]?.replicas.length ?? 0,
+    configs: topic.configs,
     partitions: topic.partitions.map((p) => ({
       partition: p.partition,
       leader: p.leader,

@@ -116,7 +116,9 @@ describe('sluice topics', () => {
     const text = await sluice(['topics', 'describe', '--zookeeper', zk, '--topic', 'orders']);
     expect(text.code).toBe(0);
     const lines = text.stdout.trim().split('\n');
-    expect(lines[0]).toBe('Topic: orders\tPartitionCount: 3\tReplicationFactor: 1');
+    expect(lines[0]).toBe(
+      'Topic: orders\tPartitionCount: 3\tReplicationFactor: 1\tConfigs: retention.ms=3600000,segment.bytes=1048576',
+    );
     expect(lines.slice(1)).toEqual(
       [0, 1, 2].map(
         (p) =>
