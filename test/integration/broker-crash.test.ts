@@ -1,3 +1,5 @@
+import { appendFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KafkaAdmin } from '../../client/admin.js';
 import { KafkaConnection, parseAddress } from '../../client/kafka-connection.js';
@@ -117,7 +119,25 @@ async function readPartition(connection: KafkaConnection, partition: number) {
   }
 }
 
-async function crashAndVerify(overrides: Record<string, string>, requireAcked: boolean): Promise<void> {
+/**
+ * Simulates a write the crash cut short: appends all but the last bytes of a valid batch to the
+ * active segment of each partition (Kafka's layout: <log.dirs>/<topic>-<partition>/<offset>.log).
+ */
+async function tearActiveSegments(logDir: string): Promise<void> {
+  for (let partition = 0; partition < PARTITIONS; partition++) {
+    const dir = join(logDir, `${TOPIC}-${partition}`);
+    const segments = (await readdir(dir)).filter((f) => f.endsWith('.log')).sort();
+    expect(segments.length).toBeGreaterThan(0);
+    const { bytes } = batchFor(2_000_000 + partition, partition);
+    await appendFile(join(dir, segments.at(-1)!), bytes.subarray(0, bytes.length - 7));
+  }
+}
+
+async function crashAndVerify(
+  overrides: Record<string, string>,
+  requireAcked: boolean,
+  tearTail = false,
+): Promise<void> {
   broker = await startSingleBroker({ overrides, sessionTimeoutMs: 2_000 });
   const admin = await KafkaAdmin.create({ bootstrapServers: [broker.bootstrap] });
   try {
@@ -141,6 +161,7 @@ async function crashAndVerify(overrides: Record<string, string>, requireAcked: b
   // The kill landed mid-burst: some requests were in flight and never answered.
   expect(sent.size).toBeGreaterThan(acked.length * RECORDS_PER_BATCH);
 
+  if (tearTail) await tearActiveSegments(broker.logDir);
   await broker.restartBroker();
   const connection = await connect(broker);
   try {
@@ -168,7 +189,7 @@ async function crashAndVerify(overrides: Record<string, string>, requireAcked: b
       if (requireAcked) expect(missing).toEqual([]);
 
       // Offsets continue where the recovered log ends.
-      const { bytes } = batchFor(1_000_000 + partition, partition);
+      const { bytes, values: continuation } = batchFor(1_000_000 + partition, partition);
       const response = await connection.request(ApiKey.Produce, {
         transactionalId: null,
         acks: 1,
@@ -178,6 +199,9 @@ async function crashAndVerify(overrides: Record<string, string>, requireAcked: b
       const result = response.responses[0]!.partitionResponses[0]!;
       expect(result.errorCode).toBe(0);
       expect(result.baseOffset).toBe(highWatermark);
+      // …and what was appended after recovery reads back: no leftover bytes of a torn batch sit in between.
+      const reread = await readPartition(connection, partition);
+      expect(reread.records.map((r) => r.value)).toEqual([...values, ...continuation]);
     }
   } finally {
     connection.close();
@@ -191,5 +215,9 @@ describe('broker crash safety (SIGKILL during a produce burst)', () => {
 
   it('with the default flush policy the recovered log is consistent and offsets continue', async () => {
     await crashAndVerify({}, false);
+  }, 120_000);
+
+  it('a torn batch at the end of the active segment is cut off on recovery, never served', async () => {
+    await crashAndVerify({}, false, true);
   }, 120_000);
 });
