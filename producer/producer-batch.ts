@@ -1,5 +1,5 @@
 import type { TopicPartition } from '../coordinator/zk-paths.js';
-import type { RecordInput } from '../protocol/record-batch.js';
+import { RecordsWriter } from './records-writer.js';
 
 /** Where an acknowledged record landed. Offset is -1 with acks=0 (the broker does not answer). */
 export interface RecordMetadata {
@@ -8,26 +8,26 @@ export interface RecordMetadata {
   offset: bigint;
 }
 
-interface Delivery {
-  resolve(metadata: RecordMetadata): void;
-  reject(error: Error): void;
-}
+/** Called once per record: with an error, or with where it landed. */
+export type DeliveryCallback = (error: Error | null, metadata: RecordMetadata | null) => void;
 
-/**
- * Records for one partition that travel together as one magic-2 record batch. Once a sequence is
- * assigned (idempotent producer) the encoded bytes are kept, so a retry resends exactly the same batch
- * and the broker can recognise it as a duplicate.
- */
 let nextBatchId = 0;
 
+/**
+ * Records for one partition that travel together as one magic-2 record batch (encoded as they are
+ * appended). Once a sequence is assigned (idempotent producer) the encoded bytes are kept, so a retry
+ * resends exactly the same batch and the broker can recognise it as a duplicate.
+ */
 export class ProducerBatch {
   /** Creation order: within a partition, the order batches must be written in. */
   readonly id = nextBatchId++;
   /** Settles (never rejects) when every record of the batch is acknowledged or has failed. */
   readonly done: Promise<void>;
   private markDone!: () => void;
-  readonly records: RecordInput[] = [];
-  private readonly deliveries: Delivery[] = [];
+  readonly writer: RecordsWriter;
+  /** Callbacks and the record index each belongs to (records sent without one take no space). */
+  private readonly callbacks: DeliveryCallback[] = [];
+  private readonly callbackIndexes: number[] = [];
   sizeBytes = 0;
   /** No more records are added (full, or taken for sending). */
   closed = false;
@@ -47,18 +47,19 @@ export class ProducerBatch {
   constructor(
     readonly topicPartition: TopicPartition,
     readonly createdAt: number,
+    initialBytes: number,
   ) {
     this.done = new Promise((resolve) => (this.markDone = resolve));
+    this.writer = new RecordsWriter(createdAt, initialBytes);
   }
 
-  add(record: RecordInput, bytes: number, delivery: Delivery): void {
-    this.records.push(record);
-    this.deliveries.push(delivery);
-    this.sizeBytes += bytes;
+  addCallback(callback: DeliveryCallback): void {
+    this.callbacks.push(callback);
+    this.callbackIndexes.push(this.writer.count - 1);
   }
 
   get recordCount(): number {
-    return this.records.length;
+    return this.writer.count;
   }
 
   get isSettled(): boolean {
@@ -69,12 +70,9 @@ export class ProducerBatch {
     if (this.settled) return;
     this.settled = true;
     const { topic, partition } = this.topicPartition;
-    for (let i = 0; i < this.deliveries.length; i++) {
-      this.deliveries[i]!.resolve({
-        topic,
-        partition,
-        offset: baseOffset < 0n ? -1n : baseOffset + BigInt(i),
-      });
+    for (let i = 0; i < this.callbacks.length; i++) {
+      const offset = baseOffset < 0n ? -1n : baseOffset + BigInt(this.callbackIndexes[i]!);
+      this.callbacks[i]!(null, { topic, partition, offset });
     }
     this.markDone();
   }
@@ -82,7 +80,7 @@ export class ProducerBatch {
   fail(error: Error): void {
     if (this.settled) return;
     this.settled = true;
-    for (const delivery of this.deliveries) delivery.reject(error);
+    for (const callback of this.callbacks) callback(error, null);
     this.markDone();
   }
 }

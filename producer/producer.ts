@@ -1,11 +1,11 @@
 import { ZooKeeperBrokerDiscovery } from '../client/broker-discovery.js';
 import { KafkaClient } from '../client/kafka-client.js';
 import { componentLogger } from '../log/logger.js';
-import type { RecordHeader, RecordInput } from '../protocol/record-batch.js';
+import type { RecordHeader } from '../protocol/record-batch.js';
 import { BufferMemory } from './buffer-memory.js';
 import { MetadataRoutes } from './metadata-routes.js';
 import { DefaultPartitioner, type Partitioner } from './partitioner.js';
-import type { RecordMetadata } from './producer-batch.js';
+import type { DeliveryCallback, RecordMetadata } from './producer-batch.js';
 import { InvalidRecordError, ProducerClosedError } from './producer-errors.js';
 import { ProducerIdManager } from './producer-id.js';
 import {
@@ -62,6 +62,8 @@ export class Producer {
   private starting: Promise<Running> | undefined;
   private running: Running | undefined;
   private closed = false;
+  /** Records accepted by produce() still waiting for a route or for buffer memory. */
+  private pendingRecords = 0;
 
   constructor(private readonly config: ProducerOptions) {
     this.options = resolveProducerOptions(config);
@@ -86,32 +88,69 @@ export class Producer {
 
   /** True when a send() now would not wait for buffer memory. */
   get hasRoom(): boolean {
-    return this.memory.hasRoom;
+    return this.pendingRecords === 0 && this.memory.hasRoom;
   }
 
   /** Resolves when some buffer memory is free again. */
   async whenRoom(): Promise<void> {
-    if (this.memory.hasRoom) return;
-    await this.memory.reserve(1);
-    this.memory.release(1);
+    while (!this.hasRoom) {
+      await this.memory.reserve(1);
+      this.memory.release(1);
+      // Records waiting for a route or for memory go first.
+      if (this.pendingRecords > 0) await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
+  /** Sends a record; resolves with its partition and offset once acknowledged. */
   send(record: ProducerRecord): Promise<RecordMetadata> {
-    if (this.closed) return Promise.reject(new ProducerClosedError());
+    return new Promise((resolve, reject) =>
+      this.produce(record, (error, metadata) => (error ? reject(error) : resolve(metadata!))),
+    );
+  }
+
+  /**
+   * The callback form of send() (librdkafka's produce + delivery report): no promise per record, so
+   * high-rate callers pay less. Without a callback the record is fire-and-forget (errors are logged);
+   * `flush()` still waits for it.
+   */
+  produce(record: ProducerRecord, callback?: DeliveryCallback): void {
+    if (this.closed) {
+      report(callback, new ProducerClosedError());
+      return;
+    }
     const route = this.running?.routes.cached(record.topic);
     if (route) {
-      const input = toRecordInput(record);
-      const bytes = recordBytes(input);
+      const key = toBytes(record.key);
+      const value = toBytes(record.value);
+      const headers = record.headers === undefined ? undefined : toHeaders(record.headers);
+      const bytes = recordBytes(key, value, headers);
       if (this.memory.tryReserve(bytes)) {
         try {
-          return this.append(record, route, input, bytes);
+          this.append(record, route, key, value, headers, bytes, callback);
         } catch (error) {
           this.memory.release(bytes);
-          return Promise.reject(error as Error);
+          report(callback, error as Error);
         }
+        return;
       }
+      // Queue for memory now (in order), so hasRoom turns false at once.
+      this.pendingRecords++;
+      this.memory.reserve(bytes).then(
+        () => {
+          this.pendingRecords--;
+          this.appendReserved(record, key, value, headers, bytes, callback);
+        },
+        (error: unknown) => {
+          this.pendingRecords--;
+          report(callback, error as Error);
+        },
+      );
+      return;
     }
-    return this.sendSlowly(record);
+    this.pendingRecords++;
+    this.produceSlowly(record, callback)
+      .catch((error: unknown) => report(callback, error as Error))
+      .finally(() => this.pendingRecords--);
   }
 
   /** Sends every buffered record now (ignoring linger) and resolves when all have been answered. */
@@ -146,35 +185,51 @@ export class Producer {
     }
   }
 
-  private async sendSlowly(record: ProducerRecord): Promise<RecordMetadata> {
+  private async produceSlowly(record: ProducerRecord, callback: DeliveryCallback | undefined): Promise<void> {
     const running = await this.start();
-    const route = await running.routes.load(record.topic);
-    const input = toRecordInput(record);
-    const bytes = recordBytes(input);
+    await running.routes.load(record.topic);
+    const key = toBytes(record.key);
+    const value = toBytes(record.value);
+    const headers = record.headers === undefined ? undefined : toHeaders(record.headers);
+    const bytes = recordBytes(key, value, headers);
     await this.memory.reserve(bytes);
-    if (this.closed) {
-      this.memory.release(bytes);
-      throw new ProducerClosedError();
-    }
+    this.appendReserved(record, key, value, headers, bytes, callback);
+  }
+
+  /** Appends a record whose memory is already reserved (releasing it if the record is refused). */
+  private appendReserved(
+    record: ProducerRecord,
+    key: Buffer | null,
+    value: Buffer | null,
+    headers: RecordHeader[] | undefined,
+    bytes: number,
+    callback: DeliveryCallback | undefined,
+  ): void {
+    const route = this.running?.routes.cached(record.topic);
     try {
-      return await this.append(record, running.routes.cached(record.topic) ?? route, input, bytes);
+      if (this.closed) throw new ProducerClosedError();
+      if (!route) throw new InvalidRecordError(`topic ${record.topic} is no longer known`);
+      this.append(record, route, key, value, headers, bytes, callback);
     } catch (error) {
       this.memory.release(bytes);
-      throw error;
+      report(callback, error as Error);
     }
   }
 
   private append(
     record: ProducerRecord,
     route: TopicRoute,
-    input: RecordInput,
+    key: Buffer | null,
+    value: Buffer | null,
+    headers: RecordHeader[] | undefined,
     bytes: number,
-  ): Promise<RecordMetadata> {
+    callback: DeliveryCallback | undefined,
+  ): void {
     const partition =
       record.partition ??
       this.partitioner.partition({
         topic: record.topic,
-        key: input.key,
+        key,
         partitionCount: route.partitionCount,
         availablePartitions: route.available,
       });
@@ -183,21 +238,20 @@ export class Producer {
         `partition ${partition} does not exist: topic ${record.topic} has ${route.partitionCount}`,
       );
     }
-    const sender = this.running!.sender;
-    return new Promise<RecordMetadata>((resolve, reject) => {
-      const outcome = this.accumulator.append(
-        record.topic,
-        partition,
-        input,
-        bytes,
-        resolve,
-        reject,
-        Date.now(),
-      );
-      if (outcome.closedPrevious) this.partitioner.onBatchClosed?.(record.topic, partition);
-      if (outcome.full) this.partitioner.onBatchClosed?.(record.topic, partition);
-      if (outcome.newBatch || outcome.full) sender.wake();
-    });
+    const now = Date.now();
+    const outcome = this.accumulator.append(
+      record.topic,
+      partition,
+      key,
+      value,
+      headers,
+      record.timestamp ?? now,
+      bytes,
+      callback,
+      now,
+    );
+    if (outcome.closedPrevious || outcome.full) this.partitioner.onBatchClosed?.(record.topic, partition);
+    if (outcome.newBatch || outcome.full) this.running!.sender.wake();
   }
 
   private start(): Promise<Running> {
@@ -246,24 +300,24 @@ function toBytes(value: RecordBytes | undefined): Buffer | null {
   return typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
 }
 
-function toRecordInput(record: ProducerRecord): RecordInput {
-  const input: RecordInput = { key: toBytes(record.key), value: toBytes(record.value) };
-  if (record.headers !== undefined) {
-    const list: RecordHeader[] = [];
-    if (Array.isArray(record.headers)) {
-      for (const h of record.headers as ReadonlyArray<{ key: string; value: RecordBytes }>)
-        list.push({ key: h.key, value: toBytes(h.value) });
-    } else {
-      for (const [key, value] of Object.entries(record.headers)) list.push({ key, value: toBytes(value) });
-    }
-    input.headers = list;
+function toHeaders(headers: NonNullable<ProducerRecord['headers']>): RecordHeader[] {
+  const list: RecordHeader[] = [];
+  if (Array.isArray(headers)) {
+    for (const h of headers as ReadonlyArray<{ key: string; value: RecordBytes }>)
+      list.push({ key: h.key, value: toBytes(h.value) });
+  } else {
+    for (const [key, value] of Object.entries(headers)) list.push({ key, value: toBytes(value) });
   }
-  if (record.timestamp !== undefined) input.timestamp = BigInt(record.timestamp);
-  return input;
+  return list;
 }
 
-function recordBytes(input: RecordInput): number {
-  let size = RECORD_OVERHEAD + (input.key?.length ?? 0) + (input.value?.length ?? 0);
-  if (input.headers) for (const h of input.headers) size += 8 + h.key.length * 3 + (h.value?.length ?? 0);
+function recordBytes(key: Buffer | null, value: Buffer | null, headers: RecordHeader[] | undefined): number {
+  let size = RECORD_OVERHEAD + (key?.length ?? 0) + (value?.length ?? 0);
+  if (headers) for (const h of headers) size += 8 + h.key.length * 3 + (h.value?.length ?? 0);
   return size;
+}
+
+function report(callback: DeliveryCallback | undefined, error: Error): void {
+  if (callback) callback(error, null);
+  else log.warn({ err: error.message }, 'record not delivered');
 }

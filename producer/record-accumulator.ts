@@ -1,6 +1,6 @@
 import type { TopicPartition } from '../coordinator/zk-paths.js';
-import type { RecordInput } from '../protocol/record-batch.js';
-import { ProducerBatch, type RecordMetadata } from './producer-batch.js';
+import type { RecordHeader } from '../protocol/record-batch.js';
+import { ProducerBatch, type DeliveryCallback } from './producer-batch.js';
 
 /** One partition's batches: waiting to be sent (in order) and in flight (in sequence order). */
 export interface PartitionQueue {
@@ -15,6 +15,8 @@ export interface PartitionQueue {
    * batch has answered, then the queue resends from the failed batch on, in sequence order.
    */
   draining: boolean;
+  /** Encoded size of the partition's last batch: the next one starts with that much room. */
+  lastBatchBytes: number;
 }
 
 export interface AppendOutcome {
@@ -47,6 +49,7 @@ export class RecordAccumulator {
         nextSequence: 0,
         sequenceGeneration: 0,
         draining: false,
+        lastBatchBytes: 16 * 1024,
       };
       byPartition.set(partition, queue);
     }
@@ -56,10 +59,12 @@ export class RecordAccumulator {
   append(
     topic: string,
     partition: number,
-    record: RecordInput,
+    key: Buffer | null,
+    value: Buffer | null,
+    headers: readonly RecordHeader[] | undefined,
+    timestamp: number,
     bytes: number,
-    resolve: (metadata: RecordMetadata) => void,
-    reject: (error: Error) => void,
+    callback: DeliveryCallback | undefined,
     now: number,
   ): AppendOutcome {
     const queue = this.queue(topic, partition);
@@ -71,11 +76,18 @@ export class RecordAccumulator {
         batch.closed = true;
         closedPrevious = true;
       }
-      batch = new ProducerBatch(queue.topicPartition, now);
+      if (batch) queue.lastBatchBytes = batch.writer.byteLength;
+      batch = new ProducerBatch(
+        queue.topicPartition,
+        now,
+        Math.min(this.batchSize + bytes, Math.max(bytes * 2, queue.lastBatchBytes + 1024)),
+      );
       queue.waiting.push(batch);
     }
     const newBatch = batch !== last;
-    batch.add(record, bytes, { resolve, reject });
+    batch.writer.append(key, value, headers, timestamp);
+    batch.sizeBytes += bytes;
+    if (callback) batch.addCallback(callback);
     const full = batch.sizeBytes >= this.batchSize;
     if (full) batch.closed = true;
     return { newBatch, full, closedPrevious };

@@ -4,7 +4,6 @@ import { componentLogger } from '../log/logger.js';
 import { CompressionCodec } from '../protocol/compression.js';
 import { ErrorCode, KafkaProtocolError, errorByCode } from '../protocol/errors.js';
 import { ApiKey, type ProduceRequest, type ProduceResponse } from '../protocol/messages/index.js';
-import { encodeRecordBatch, encodeRecordBatchSync } from '../protocol/record-batch.js';
 import type { BufferMemory } from './buffer-memory.js';
 import type { ProducerBatch } from './producer-batch.js';
 import { DeliveryTimeoutError } from './producer-errors.js';
@@ -189,17 +188,9 @@ export class Sender {
 
   private encode(batch: ProducerBatch): Buffer | Promise<Buffer> {
     if (batch.encoded) return batch.encoded;
-    const options = {
-      records: batch.records,
-      compression: this.config.compression,
-      baseTimestamp: BigInt(batch.createdAt),
-      producerId: batch.producerId,
-      producerEpoch: batch.producerEpoch,
-      baseSequence: batch.baseSequence,
-    };
-    if (this.config.compression === CompressionCodec.None)
-      return (batch.encoded = encodeRecordBatchSync(options));
-    return encodeRecordBatch(options).then((bytes) => (batch.encoded = bytes));
+    const codec = this.config.compression;
+    if (codec === CompressionCodec.None) return (batch.encoded = batch.writer.assembleSync(batch, codec));
+    return batch.writer.assemble(batch, codec).then((bytes) => (batch.encoded = bytes));
   }
 
   private send(leader: number, batches: Array<{ queue: PartitionQueue; batch: ProducerBatch }>): void {
@@ -320,6 +311,8 @@ export class Sender {
 
   private settleFailed(batch: ProducerBatch, error: Error): void {
     if (batch.isSettled) return;
+    const { topic, partition } = batch.topicPartition;
+    log.warn({ topic, partition, records: batch.recordCount, err: error.message }, 'batch not delivered');
     batch.fail(error);
     this.memory.release(batch.sizeBytes);
     // Its sequence numbers are spent (or its fate unknown): later batches need a fresh numbering.

@@ -1,0 +1,135 @@
+/**
+ * Produce throughput of the sluice producer beside kcat (librdkafka 2.0.2), same broker process, same
+ * run: 100-byte records, acks=1, no compression, one partition by default. kcat reads its records from
+ * a file; the sluice producer sends the same number of 100-byte values from memory. Every record must
+ * be in the log (end offsets checked) for a row to count.
+ *
+ *   npx tsx bench/produce-sluice.ts [--records N] [--partitions P] [--rounds R]
+ */
+import { performance } from 'node:perf_hooks';
+import { KafkaAdmin } from '../client/admin.js';
+import { Producer } from '../producer/producer.js';
+import {
+  createTopic,
+  kcatProducerArgs,
+  measureDisk,
+  measureLoopback,
+  numberArg,
+  printThroughput,
+  runKcat,
+  startBenchBroker,
+  writeRecordFile,
+  type ThroughputResult,
+} from './broker-bench-support.js';
+
+const MiB = 1024 * 1024;
+const SIZE = 100;
+const records = numberArg('records', 1_000_000);
+const partitions = numberArg('partitions', 1);
+const rounds = numberArg('rounds', 1);
+
+async function storedRecords(bootstrap: string, topic: string): Promise<number> {
+  const admin = await KafkaAdmin.create({ bootstrapServers: [bootstrap] });
+  try {
+    const ends = await admin.listOffsets(topic, 'latest');
+    return [...ends.values()].reduce((sum, o) => sum + Number(o), 0);
+  } finally {
+    await admin.close();
+  }
+}
+
+/** Sends `count` records, keeping at most the buffer's worth outstanding (back-pressure), all acked. */
+async function sluiceProduce(
+  bootstrap: string,
+  topic: string,
+  count: number,
+  idempotent: boolean,
+): Promise<number> {
+  const producer = new Producer({
+    bootstrapServers: [bootstrap],
+    acks: 1,
+    idempotent,
+    lingerMs: 5,
+    batchSize: 512 * 1024,
+    bufferMemory: 64 * MiB,
+  });
+  await producer.connect();
+  await producer.partitionsFor(topic);
+  const value = Buffer.alloc(SIZE, 0x61);
+  let failed: unknown;
+  const onDelivery = (error: Error | null) => {
+    if (error) failed ??= error;
+  };
+  const start = performance.now();
+  for (let i = 0; i < count; i++) {
+    // An application loop yields now and then (as a stream reader does), letting the sender run.
+    if (i % 5000 === 0) await new Promise((resolve) => setImmediate(resolve));
+    if (!producer.hasRoom) await producer.whenRoom();
+    producer.produce({ topic, value }, onDelivery);
+  }
+  await producer.flush();
+  const seconds = (performance.now() - start) / 1000;
+  await producer.close();
+  if (failed) throw failed;
+  return seconds;
+}
+
+const broker = await startBenchBroker();
+const results: ThroughputResult[] = [];
+try {
+  const loopbackMbPerSec = await measureLoopback();
+  const diskMbPerSec = await measureDisk(broker.dataDir, records * SIZE);
+  const file = await writeRecordFile(broker.dataDir, SIZE, records);
+  const row = (name: string, seconds: number): ThroughputResult => {
+    const mbPerSec = (records * SIZE) / MiB / seconds;
+    return {
+      bench: 'produce',
+      name,
+      recordSize: SIZE,
+      records,
+      seconds,
+      recordsPerSec: records / seconds,
+      mbPerSec,
+      loopbackMbPerSec,
+      diskMbPerSec,
+      fractionOfDisk: mbPerSec / diskMbPerSec,
+    };
+  };
+  for (let round = 0; round < rounds; round++) {
+    const runs: Array<[string, (topic: string) => Promise<number>]> = [
+      [
+        'kcat',
+        async (topic) => {
+          const run = await runKcat(kcatProducerArgs(broker.bootstrap, topic, file));
+          if (/fail|error/i.test(run.stderr)) throw new Error(`kcat reported: ${run.stderr.slice(-500)}`);
+          return run.seconds;
+        },
+      ],
+      ['sluice producer', (topic) => sluiceProduce(broker.bootstrap, topic, records, false)],
+      ['sluice producer idempotent', (topic) => sluiceProduce(broker.bootstrap, topic, records, true)],
+    ];
+    for (const [name, run] of runs) {
+      const topic = `bench-${name.replace(/\s+/g, '-')}-${round}`;
+      await createTopic(broker.bootstrap, topic, partitions);
+      let seconds: number;
+      try {
+        seconds = await run(topic);
+      } catch (error) {
+        console.error(`${name}: ${(error as Error).message}`);
+        continue;
+      }
+      const stored = await storedRecords(broker.bootstrap, topic);
+      if (stored !== records) throw new Error(`${name}: ${stored} records stored, ${records} produced`);
+      results.push(row(`${name} ${SIZE} B acks=1 (${partitions}p)`, seconds));
+    }
+  }
+} finally {
+  await broker.close();
+}
+printThroughput(results);
+const kcat = results.filter((r) => r.name.startsWith('kcat'));
+const sluice = results.filter((r) => r.name.startsWith('sluice producer 100'));
+if (kcat.length > 0 && sluice.length > 0) {
+  const best = (rows: ThroughputResult[]) => Math.max(...rows.map((r) => r.recordsPerSec));
+  console.log(`sluice producer / kcat = ${((best(sluice) / best(kcat)) * 100).toFixed(0)}%`);
+}
