@@ -44,7 +44,7 @@ describe('SIGKILL of a leader with kcat producing acks=all', () => {
     await broker.waitForOutput(`sluice broker ${id} listening on`, 60_000);
     brokers.set(id, broker);
   };
-  const bootstrap = () => ports.map((p) => `127.0.0.1:${p}`).join(',');
+  const bootstrap = () => [...brokers.keys()].map((id) => `127.0.0.1:${ports[id - 1]!}`).join(',');
   const states = async () =>
     Promise.all(
       Array.from(
@@ -58,7 +58,8 @@ describe('SIGKILL of a leader with kcat producing acks=all', () => {
       ['-P', '-b', bootstrap(), '-t', topic, '-X', 'acks=all', '-X', 'message.send.max.retries=20'],
       { input: values.map((v) => `${v}\n`).join(''), timeoutMs: 60_000 },
     );
-    expect(result.stderr).not.toMatch(/fail|error/i);
+    // librdkafka logs connection trouble during a failover; only undelivered messages matter.
+    expect(result.stderr).not.toMatch(/delivery failed|message timed out/i);
   };
 
   beforeAll(async () => {
