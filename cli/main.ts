@@ -4,6 +4,7 @@ import { registerCoordinatorCommand } from './commands/coordinator.js';
 import { registerBrokerCommand } from './commands/broker.js';
 import { registerTopicsCommand } from './commands/topics.js';
 import { registerDevCommand } from './commands/dev.js';
+import { registerProduceCommand } from './commands/produce.js';
 import { registerConsumeCommand } from './commands/consume.js';
 import { registerGroupsCommand } from './commands/groups.js';
 
@@ -17,6 +18,7 @@ registerCoordinatorCommand(program);
 registerBrokerCommand(program);
 registerTopicsCommand(program);
 registerDevCommand(program);
+registerProduceCommand(program);
 registerConsumeCommand(program);
 registerGroupsCommand(program);
 

@@ -11,6 +11,8 @@ export interface ProducerOptions {
   /** `host:port` brokers to ask for Metadata (Kafka's bootstrap.servers). */
   bootstrapServers?: readonly string[];
   clientId?: string;
+  /** TCP connect timeout per broker. Default 10 s. */
+  connectTimeoutMs?: number;
   /** 0: no answer; 1: the leader has it; -1/'all': every in-sync replica has it. Default 'all'. */
   acks?: AcksOption;
   /** Default 'none'. */

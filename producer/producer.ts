@@ -268,6 +268,9 @@ export class Producer {
         : { bootstrapServers: this.config.bootstrapServers! }),
       clientId: this.config.clientId ?? 'sluice-producer',
       requestTimeoutMs: options.requestTimeoutMs,
+      ...(this.config.connectTimeoutMs !== undefined
+        ? { connectTimeoutMs: this.config.connectTimeoutMs }
+        : {}),
     });
     try {
       const routes =

@@ -1,0 +1,291 @@
+import { createReadStream, statSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import cliProgress from 'cli-progress';
+import { InvalidArgumentError, type Command } from 'commander';
+import { Producer, type ProducerRecord } from '../../producer/producer.js';
+import { parseAcks, parseCompression, type CompressionOption } from '../../producer/producer-options.js';
+import {
+  addClusterOptions,
+  clientOptionsFrom,
+  integerOption,
+  runCommand,
+  UserError,
+  type ClusterOptions,
+} from './client-options.js';
+
+interface ProduceOptions extends ClusterOptions {
+  file?: string;
+  keySeparator?: string;
+  header?: Array<[string, string]>;
+  parseHeaders?: boolean;
+  headersDelimiter: string;
+  headersSeparator: string;
+  headersKeySeparator: string;
+  partition?: number;
+  acks: string;
+  compression: string;
+  lingerMs: number;
+  batchSize: number;
+  idempotence: boolean;
+  progress: boolean;
+}
+
+/**
+ * `sluice produce <topic>`: one record per line from stdin or --file, like kafka-console-producer
+ * (same ideas, same defaults where they exist: --key-separator ≈ parse.key + key.separator,
+ * --parse-headers ≈ parse.headers with headers.delimiter / headers.separator / headers.key.separator).
+ * Reading stops while the producer's buffer is full, so memory stays bounded for any input size.
+ */
+export function registerProduceCommand(program: Command): void {
+  addClusterOptions(
+    program
+      .command('produce')
+      .description('send lines from stdin or a file to a topic, one record per line')
+      .argument('<topic>', 'topic to write to (must exist)')
+      .option('--file <path>', 'read records from this file instead of stdin')
+      .option('--key-separator <text>', 'each line is KEY<text>VALUE (a line without it is an error)')
+      .option('--header <key=value>', 'add this header to every record (repeatable)', headerOption)
+      .option(
+        '--parse-headers',
+        'each line starts with headers: k1:v1,k2:v2<TAB>rest-of-line (see the --headers-* flags)',
+      )
+      .option('--headers-delimiter <text>', 'between the headers and the record', '\t')
+      .option('--headers-separator <text>', 'between headers', ',')
+      .option('--headers-key-separator <text>', 'between a header key and its value', ':')
+      .option(
+        '--partition <n>',
+        'write every record to this partition',
+        integerOption('partition', 0, 1_000_000),
+      )
+      .option('--acks <acks>', '0, 1 or all', acksOption, 'all')
+      .option('--compression <codec>', 'none, gzip, snappy, lz4 or zstd', compressionOption, 'none')
+      .option(
+        '--linger-ms <ms>',
+        'how long a batch waits for more records',
+        integerOption('linger-ms', 0, 60_000),
+        5,
+      )
+      .option(
+        '--batch-size <bytes>',
+        'bytes of records per partition batch',
+        integerOption('batch-size', 1, 64 * 1024 * 1024),
+        512 * 1024,
+      )
+      .option('--no-idempotence', 'do not ask the broker to de-duplicate retried batches')
+      .option('--no-progress', 'no progress bar, even on a terminal'),
+  ).action((topic: string, options: ProduceOptions) => runCommand('produce', () => produce(topic, options)));
+}
+
+function headerOption(value: string, previous: Array<[string, string]> = []): Array<[string, string]> {
+  const at = value.indexOf('=');
+  if (at <= 0) throw new InvalidArgumentError(`expected key=value, got ${JSON.stringify(value)}`);
+  return [...previous, [value.slice(0, at), value.slice(at + 1)]];
+}
+
+function acksOption(value: string): string {
+  try {
+    parseAcks(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  return value;
+}
+
+function compressionOption(value: string): string {
+  try {
+    parseCompression(value as CompressionOption);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  return value;
+}
+
+/** Turns lines into records: key and header parsing per the flags. */
+class LineParser {
+  private readonly keySeparator: Buffer | undefined;
+  private readonly staticHeaders: Array<{ key: string; value: string | null }> | undefined;
+  lineNumber = 0;
+
+  constructor(
+    private readonly topic: string,
+    private readonly options: ProduceOptions,
+  ) {
+    this.keySeparator = options.keySeparator === undefined ? undefined : Buffer.from(options.keySeparator);
+    if (this.keySeparator?.length === 0) throw new UserError('--key-separator must not be empty');
+    this.staticHeaders = options.header?.map(([key, value]) => ({ key, value }));
+  }
+
+  parse(line: Buffer): ProducerRecord {
+    this.lineNumber++;
+    let rest = line;
+    let headers = this.staticHeaders;
+    if (this.options.parseHeaders) {
+      const text = line.toString('utf8');
+      const at = text.indexOf(this.options.headersDelimiter);
+      if (at < 0) throw new UserError(`line ${this.lineNumber}: no headers delimiter found`);
+      headers = [...(this.staticHeaders ?? []), ...this.parseHeaderList(text.slice(0, at))];
+      rest = Buffer.from(text.slice(at + this.options.headersDelimiter.length), 'utf8');
+    }
+    const record: ProducerRecord = { topic: this.topic, value: rest };
+    if (this.keySeparator) {
+      const at = rest.indexOf(this.keySeparator);
+      if (at < 0) throw new UserError(`line ${this.lineNumber}: no key separator found`);
+      record.key = rest.subarray(0, at);
+      record.value = rest.subarray(at + this.keySeparator.length);
+    }
+    if (headers) record.headers = headers;
+    if (this.options.partition !== undefined) record.partition = this.options.partition;
+    return record;
+  }
+
+  private parseHeaderList(text: string): Array<{ key: string; value: string | null }> {
+    if (text.length === 0) return [];
+    return text.split(this.options.headersSeparator).map((entry) => {
+      const at = entry.indexOf(this.options.headersKeySeparator);
+      // Kafka's console producer: a header without a value separator has a null value.
+      return at < 0
+        ? { key: entry, value: null }
+        : { key: entry.slice(0, at), value: entry.slice(at + this.options.headersKeySeparator.length) };
+    });
+  }
+}
+
+/** Ack latencies in ms, kept in a growable typed array (no object per record). */
+class LatencyRecorder {
+  private values = new Float64Array(1024);
+  count = 0;
+
+  add(ms: number): void {
+    if (this.count === this.values.length) {
+      const next = new Float64Array(this.values.length * 2);
+      next.set(this.values);
+      this.values = next;
+    }
+    this.values[this.count++] = ms;
+  }
+
+  percentile(p: number): number {
+    if (this.count === 0) return 0;
+    const sorted = this.values.subarray(0, this.count).sort();
+    return sorted[Math.min(this.count - 1, Math.ceil((p / 100) * this.count) - 1)]!;
+  }
+}
+
+async function produce(topic: string, options: ProduceOptions): Promise<void> {
+  const parser = new LineParser(topic, options);
+  const cluster = clientOptionsFrom(options);
+  const producer = new Producer({
+    ...(cluster.bootstrapServers !== undefined
+      ? { bootstrapServers: cluster.bootstrapServers }
+      : { zookeeper: cluster.zookeeper! }),
+    clientId: 'sluice-produce',
+    acks: parseAcks(options.acks),
+    compression: parseCompression(options.compression as CompressionOption),
+    lingerMs: options.lingerMs,
+    batchSize: options.batchSize,
+    idempotent: options.idempotence && parseAcks(options.acks) !== 0,
+    connectTimeoutMs: 5_000,
+    deliveryTimeoutMs: 60_000,
+  });
+  let failure: Error | undefined;
+  try {
+    // Fails fast, in one line, when the cluster is unreachable or the topic does not exist.
+    const route = await producer.partitionsFor(topic);
+    if (options.partition !== undefined && options.partition >= route.partitionCount)
+      throw new UserError(
+        `topic ${topic} has ${route.partitionCount} partition(s); --partition ${options.partition} does not exist`,
+      );
+    await producer.connect();
+
+    const input =
+      options.file === undefined ? process.stdin : createReadStream(options.file, { highWaterMark: 1 << 20 });
+    const totalBytes = options.file === undefined ? 0 : statSync(options.file).size;
+    const bar =
+      options.file !== undefined && options.progress && process.stderr.isTTY
+        ? new cliProgress.SingleBar(
+            {
+              format: 'producing |{bar}| {percentage}% | {records} records | {rate} records/s',
+              stream: process.stderr,
+            },
+            cliProgress.Presets.shades_classic,
+          )
+        : undefined;
+    bar?.start(totalBytes, 0, { records: 0, rate: 0 });
+
+    const latencies = new LatencyRecorder();
+    let records = 0;
+    let bytes = 0;
+    let acked = 0;
+    let readBytes = 0;
+    const started = performance.now();
+    const sendLine = (line: Buffer): void => {
+      if (line.length > 0 && line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1);
+      const record = parser.parse(line);
+      const sentAt = performance.now();
+      records++;
+      bytes += line.length;
+      producer.produce(record, (error) => {
+        if (error) failure ??= error;
+        else {
+          acked++;
+          latencies.add(performance.now() - sentAt);
+        }
+      });
+    };
+
+    let carry: Buffer | undefined;
+    let lastBarUpdate = 0;
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      if (failure) break;
+      readBytes += chunk.length;
+      let data = carry ? Buffer.concat([carry, chunk]) : chunk;
+      let start = 0;
+      for (;;) {
+        const end = data.indexOf(0x0a, start);
+        if (end < 0) break;
+        sendLine(data.subarray(start, end));
+        start = end + 1;
+      }
+      carry = start < data.length ? Buffer.from(data.subarray(start)) : undefined;
+      data = Buffer.alloc(0);
+      if (bar && performance.now() - lastBarUpdate > 100) {
+        lastBarUpdate = performance.now();
+        const rate = Math.round(records / ((lastBarUpdate - started) / 1000));
+        bar.update(readBytes, { records, rate });
+      }
+      // Back-pressure: stop reading while the producer's buffer is full.
+      if (!producer.hasRoom) await producer.whenRoom();
+    }
+    if (carry && carry.length > 0 && !failure) sendLine(carry);
+    await producer.flush();
+    const seconds = (performance.now() - started) / 1000;
+    if (bar) {
+      bar.update(totalBytes, { records, rate: Math.round(records / seconds) });
+      bar.stop();
+    }
+    if (failure) throw failure;
+    const summary = {
+      topic,
+      records,
+      acknowledged: acked,
+      bytes,
+      seconds: Number(seconds.toFixed(3)),
+      mbPerSec: Number((bytes / 1024 / 1024 / seconds).toFixed(2)),
+      recordsPerSec: Math.round(records / seconds),
+      ackLatencyMs: {
+        p50: Number(latencies.percentile(50).toFixed(2)),
+        p99: Number(latencies.percentile(99).toFixed(2)),
+      },
+    };
+    if (options.output === 'json') console.log(JSON.stringify(summary));
+    console.error(
+      `${records.toLocaleString('en-US')} records (${(bytes / 1024 / 1024).toFixed(1)} MB) to ${topic} in ${seconds.toFixed(2)} s: ` +
+        `${summary.mbPerSec} MB/s, ${summary.recordsPerSec.toLocaleString('en-US')} records/s; ` +
+        (options.acks === '0'
+          ? 'acks=0 (no acknowledgements)'
+          : `ack latency p50 ${summary.ackLatencyMs.p50} ms, p99 ${summary.ackLatencyMs.p99} ms`),
+    );
+  } finally {
+    await producer.close().catch(() => undefined);
+  }
+}
