@@ -1,0 +1,38 @@
+import { ErrorCode } from '../../protocol/errors.js';
+import { readRecordBatchHeader, recordBatchesIn, RECORD_BATCH_HEADER_SIZE } from '../../protocol/record-batch-header.js';
+import type { AppendResult, PartitionLog } from '../log/partition-log.js';
+import { PartitionProducerState, type IdempotentAppendOutcome } from './partition-producer-state.js';
+
+/** What the produce path needs of a leader partition. */
+export interface LeaderAppendTarget {
+  readonly log: PartitionLog;
+  appendAsLeader(records: Buffer): Promise<AppendResult>;
+}
+
+/**
+ * The leader append with idempotent-producer checks: batches without a producer id go straight to the
+ * log; a batch with one is checked against the partition's producer state first (duplicate ⇒ the
+ * original offsets, gap ⇒ 45, fenced epoch ⇒ 47). Header view only: the records are not decoded.
+ */
+export async function appendAsLeaderIdempotent(
+  partition: LeaderAppendTarget,
+  records: Buffer,
+): Promise<IdempotentAppendOutcome> {
+  if (records.length < RECORD_BATCH_HEADER_SIZE) return { kind: 'appended', result: await partition.appendAsLeader(records) };
+  const first = readRecordBatchHeader(records, 0);
+  if (first.producerId < 0n) return { kind: 'appended', result: await partition.appendAsLeader(records) };
+  let batches = 0;
+  try {
+    for (const _ of recordBatchesIn(records)) batches++;
+  } catch {
+    // A malformed tail is the log's to reject (CORRUPT_MESSAGE).
+  }
+  if (batches > 1) {
+    return {
+      kind: 'reject',
+      errorCode: ErrorCode.INVALID_RECORD,
+      message: 'an idempotent produce carries exactly one record batch per partition',
+    };
+  }
+  return PartitionProducerState.of(partition.log).appendIdempotent(first, () => partition.appendAsLeader(records));
+}
