@@ -69,8 +69,10 @@ export class Partition {
     if (checkpoint !== undefined) {
       this.hwm = checkpoint > end ? end : checkpoint < start ? start : checkpoint;
     } else {
-      // No checkpoint: with an ISR of one everything on disk is committed; otherwise wait for followers.
-      this.hwm = leadership.isr.length <= 1 ? end : start;
+      // No checkpoint: a leader with an ISR of one has everything on disk committed; anything else
+      // learns its high watermark from followers (leader) or from the leader's fetch answers.
+      const soleLeader = leadership.isr.length <= 1 && leadership.leader === localBrokerId;
+      this.hwm = soleLeader ? end : start;
     }
     if (this.isLeader) this.resetFollowers();
   }

@@ -10,6 +10,7 @@ import type { Partition } from './partition.js';
 const FETCH_VERSION = 11;
 const OFFSET_FOR_LEADER_EPOCH_VERSION = 3;
 const LIST_OFFSETS_VERSION = 4;
+const CONNECT_TIMEOUT_MS = 5_000;
 
 export interface ReplicaFetcherSettings {
   localBrokerId: number;
@@ -143,7 +144,8 @@ export class ReplicaFetcher {
     this.connection = await KafkaConnection.connect(address, {
       clientId: `sluice-replica-fetcher-${this.settings.localBrokerId}`,
       requestTimeoutMs: this.settings.requestTimeoutMs,
-      connectTimeoutMs: this.settings.requestTimeoutMs,
+      // Short: a role change waits for this fetcher to stop, which may be mid-connect.
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
     });
     if (this.closed) this.connection.close();
     return this.connection;
