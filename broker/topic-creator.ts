@@ -1,13 +1,10 @@
-import type { ClusterState } from '../coordinator/cluster-state.js';
-import { isZooKeeperError } from '../coordinator/zk-errors.js';
 import { assertLegalName, type ReplicaAssignment, type TopicConfig } from '../coordinator/zk-paths.js';
 import { ErrorCode } from '../protocol/errors.js';
 
 /**
- * Creates topics the way Kafka's controller would: replica assignment (Kafka's algorithm), the topic
- * znode and config, then each partition's first state (leader = first live replica, ISR = live
- * replicas). Until the controller issue lands, the broker that receives the request does this itself;
- * the whole job lives here so the controller can take it over.
+ * Validation of topic-creation requests at the broker's edge (CreateTopics, auto-creation): legal
+ * names, partition caps, manual assignments. The topic itself is written by the controller
+ * (`controller.createTopic`, broker/controller/), which also writes each partition's first state.
  */
 
 export class TopicCreationError extends Error {
@@ -121,42 +118,4 @@ export function planTopic(
   if (liveBrokerIds.length === 0)
     throw new TopicCreationError(ErrorCode.INVALID_REPLICATION_FACTOR, 'no live brokers');
   return assignReplicas(liveBrokerIds, request.numPartitions, request.replicationFactor);
-}
-
-export class TopicCreator {
-  constructor(private readonly clusterState: ClusterState) {}
-
-  /** Writes the topic; TOPIC_ALREADY_EXISTS (36) if it exists. Returns the assignment written. */
-  async create(request: TopicCreationRequest, liveBrokerIds: readonly number[]): Promise<ReplicaAssignment> {
-    const assignment = planTopic(request, liveBrokerIds);
-    try {
-      await this.clusterState.createTopic(request.name, assignment, request.config ?? {});
-    } catch (error) {
-      if (isZooKeeperError(error, 'NODEEXISTS'))
-        throw new TopicCreationError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic ${request.name} already exists`);
-      throw error;
-    }
-    const controllerEpoch = await this.currentControllerEpoch();
-    for (let partition = 0; partition < assignment.length; partition++) {
-      const replicas = assignment[partition]!;
-      const live = replicas.filter((id) => liveBrokerIds.includes(id));
-      try {
-        await this.clusterState.createPartitionState(
-          { topic: request.name, partition },
-          { leader: live[0] ?? -1, leaderEpoch: 0, controllerEpoch, isr: live },
-        );
-      } catch (error) {
-        if (!isZooKeeperError(error, 'NODEEXISTS')) throw error;
-      }
-    }
-    return assignment;
-  }
-
-  private async currentControllerEpoch(): Promise<number> {
-    try {
-      return (await this.clusterState.readControllerEpoch()).value;
-    } catch {
-      return 0;
-    }
-  }
 }

@@ -46,8 +46,8 @@ export const metadataHandler = defineApiHandler({
 });
 
 /**
- * Until the controller issue lands there may be no /controller; any broker can serve admin requests,
- * so clients are pointed at the lowest live broker id then.
+ * The active controller; while none is elected (between terms) clients are pointed at the lowest live
+ * broker id, since any broker serves admin requests.
  */
 export function controllerId(broker: BrokerServices): number {
   return broker.metadata.controllerId ?? broker.metadata.liveBrokerIds()[0] ?? broker.brokerId;
