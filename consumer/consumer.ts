@@ -76,6 +76,8 @@ interface Position {
   /** Next offset to hand to the application. */
   next: bigint;
   committed: bigint | null;
+  /** Bumped by seek(), so a record finishing after a seek does not move the position back. */
+  seeks: number;
 }
 
 const POLL_MS = 200;
@@ -176,11 +178,16 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
           if (!position || record.offset < position.next) continue;
           let release!: () => void;
           this.processing = new Promise((resolve) => (release = resolve));
+          const seeks = position.seeks;
+          let threw = false;
           try {
             yield record;
-            // Resumed by the caller: the record is processed.
-            position.next = record.offset + 1n;
+          } catch (error) {
+            threw = true;
+            throw error;
           } finally {
+            // Resumed (next) or ended by the caller (break/return): the record was processed.
+            if (!threw && position.seeks === seeks) position.next = record.offset + 1n;
             release();
           }
         }
@@ -205,6 +212,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     const position = this.positions.get(topicPartitionKey(target));
     if (!position) throw new Error(`seek: ${topicPartitionKey(target)} is not held by this consumer`);
     position.next = target.offset;
+    position.seeks++;
     this.fetcher!.seek(target, target.offset);
   }
 
@@ -304,7 +312,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
         const committed = await this.state!.readOffset(this.options.groupId, tp);
         const start = committed ?? (await this.resetPosition(tp));
         const key = topicPartitionKey(tp);
-        this.positions.set(key, { tp, next: start, committed });
+        this.positions.set(key, { tp, next: start, committed, seeks: 0 });
         this.fetcher!.assign(tp, start);
         if (this.pausedKeys.has(key)) this.fetcher!.setPaused(tp, true);
         this.log.debug({ partition: key, offset: String(start) }, 'assigned');
@@ -375,6 +383,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     const current = () => this.fetcher!.isCurrent(batch.tp, batch.epoch) && this.holds(batch.tp);
     if (handlers.eachBatch) {
       if (!current()) return this.rewindIfPaused(batch.tp);
+      const seeks = position.seeks;
       let resolved: bigint | null = null;
       await handlers.eachBatch({
         topic: batch.tp.topic,
@@ -386,13 +395,15 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
         },
       });
       const last = resolved ?? records[records.length - 1]!.offset;
-      if (this.positions.get(key) === position) position.next = last + 1n;
+      if (this.positions.get(key) === position && position.seeks === seeks) position.next = last + 1n;
       return;
     }
     for (const message of records) {
       if (!current()) return this.rewindIfPaused(batch.tp);
+      const seeks = position.seeks;
       await handlers.eachMessage!({ topic: batch.tp.topic, partition: batch.tp.partition, message });
-      if (this.positions.get(key) === position && message.offset >= position.next)
+      // A seek from inside the handler wins over the record's own position.
+      if (this.positions.get(key) === position && position.seeks === seeks)
         position.next = message.offset + 1n;
     }
   }

@@ -72,6 +72,8 @@ export interface GroupMembershipOptions {
   disconnectGraceMs?: number;
 }
 
+type SuspendReason = 'disconnected' | 'silent';
+
 interface Claim {
   tp: TopicPartition;
   abort: AbortController;
@@ -89,7 +91,10 @@ export class GroupMembership extends EventEmitter<MembershipEvents> {
   private closed = false;
   private unregisterHook: (() => void) | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
-  private suspended = false;
+  private readonly suspendReasons = new Set<SuspendReason>();
+  private watchdog: NodeJS.Timeout | undefined;
+  private lastAnsweredSentAt = Date.now();
+  private needsRejoin = false;
   private readonly sessionListeners: Array<[string, () => void]> = [];
 
   constructor(private readonly options: GroupMembershipOptions) {
@@ -124,6 +129,7 @@ export class GroupMembership extends EventEmitter<MembershipEvents> {
     on('disconnected', () => this.onDisconnected());
     on('connected', () => this.onConnected());
     on('expired', () => this.dropEverything('session expired'));
+    this.startWatchdog();
     this.unregisterHook = await session.onSessionEstablished(async () => {
       if (this.closed) return;
       try {
@@ -154,6 +160,7 @@ export class GroupMembership extends EventEmitter<MembershipEvents> {
     this.closed = true;
     this.unregisterHook?.();
     clearTimeout(this.graceTimer);
+    clearInterval(this.watchdog);
     for (const [event, listener] of this.sessionListeners)
       this.options.state.session.off(event as 'connected', listener);
     for (const claim of this.claims.values()) claim.abort.abort();
@@ -382,10 +389,30 @@ export class GroupMembership extends EventEmitter<MembershipEvents> {
 
   // ---- session safety -----------------------------------------------------------------------------
 
+  private get suspended(): boolean {
+    return this.suspendReasons.size > 0;
+  }
+
+  private suspend(reason: SuspendReason): void {
+    if (this.closed || this.suspendReasons.has(reason)) return;
+    const wasSuspended = this.suspended;
+    this.suspendReasons.add(reason);
+    if (!wasSuspended) {
+      this.log.warn({ reason }, 'suspending delivery');
+      this.options.handler.onSuspend();
+    }
+  }
+
+  private unsuspend(reason: SuspendReason): void {
+    if (!this.suspendReasons.delete(reason) || this.suspended || this.closed) return;
+    this.log.info('resuming delivery');
+    this.options.handler.onResume();
+    this.maybeRejoin();
+  }
+
   private onDisconnected(): void {
-    if (this.closed || this.suspended) return;
-    this.suspended = true;
-    this.options.handler.onSuspend();
+    if (this.closed) return;
+    this.suspend('disconnected');
     const grace =
       this.options.disconnectGraceMs ?? Math.floor(this.options.state.session.negotiatedTimeoutMs / 2);
     clearTimeout(this.graceTimer);
@@ -394,12 +421,47 @@ export class GroupMembership extends EventEmitter<MembershipEvents> {
 
   private onConnected(): void {
     clearTimeout(this.graceTimer);
-    if (!this.suspended || this.closed) return;
-    this.suspended = false;
-    this.options.handler.onResume();
+    this.unsuspend('disconnected');
+    this.maybeRejoin();
   }
 
-  /** Forgets every partition without committing; the next generation read claims again. */
+  /**
+   * node-zookeeper-client never declares a silent connection dead (it pings but does not time out
+   * on missing answers), so a member cut off from ZooKeeper would fetch on while the server expires
+   * its session and hands its partitions to others. We probe ourselves: the server heard from us no
+   * earlier than when the last answered probe was sent. Silent for half a session timeout: suspend;
+   * for a whole one: the session is gone, drop everything.
+   */
+  private startWatchdog(): void {
+    const timeout = () => this.options.state.session.negotiatedTimeoutMs || 10_000;
+    let probing = false;
+    this.watchdog = setInterval(
+      () => {
+        if (this.closed) return;
+        const silence = Date.now() - this.lastAnsweredSentAt;
+        if (silence > timeout()) this.dropEverything('no answer from ZooKeeper for a session timeout');
+        if (silence > timeout() / 2) this.suspend('silent');
+        if (probing) return;
+        probing = true;
+        const sentAt = Date.now();
+        this.options.state.session
+          .exists(zkPaths.groupMember(this.options.groupId, this.options.consumerId))
+          .then(
+            () => {
+              probing = false;
+              this.lastAnsweredSentAt = Math.max(this.lastAnsweredSentAt, sentAt);
+              this.unsuspend('silent');
+              this.maybeRejoin();
+            },
+            () => (probing = false),
+          );
+      },
+      Math.max(50, Math.floor(timeout() / 8)),
+    );
+    this.watchdog.unref();
+  }
+
+  /** Forgets every partition without committing; claims start again once the session is healthy. */
   private dropEverything(reason: string): void {
     clearTimeout(this.graceTimer);
     if (this.closed) return;
@@ -408,27 +470,19 @@ export class GroupMembership extends EventEmitter<MembershipEvents> {
     for (const claim of this.claims.values()) claim.abort.abort();
     this.claims.clear();
     this.currentGeneration = -1;
+    this.needsRejoin = true;
     if (lost.length > 0) {
       this.log.warn({ reason, partitions: lost.map(topicPartitionKey) }, 'dropping partitions');
       this.options.handler.onLost(lost);
     }
-    // While still suspended the owner stays paused; a reconnect (same session) or the new session's
-    // hook re-reads the assignment and claims again (our own owner nodes, if they survived, count).
-    if (this.options.state.session.state === 'connected') {
-      this.suspended = false;
-      this.options.handler.onResume();
-      this.enqueue(() => this.readAssignment());
-    } else {
-      const session = this.options.state.session;
-      const again = () => {
-        session.off('connected', again);
-        if (this.closed) return;
-        this.suspended = false;
-        this.options.handler.onResume();
-        this.enqueue(() => this.evaluateLeadership());
-        this.enqueue(() => this.readAssignment());
-      };
-      session.on('connected', again);
-    }
+    this.maybeRejoin();
+  }
+
+  private maybeRejoin(): void {
+    if (!this.needsRejoin || this.suspended || this.closed) return;
+    if (this.options.state.session.state !== 'connected') return;
+    this.needsRejoin = false;
+    this.enqueue(() => this.evaluateLeadership());
+    this.enqueue(() => this.readAssignment());
   }
 }
