@@ -435,15 +435,18 @@ export class GroupMembership extends EventEmitter<MembershipEvents> {
   private startWatchdog(): void {
     const timeout = () => this.options.state.session.negotiatedTimeoutMs || 10_000;
     let probing = false;
+    let probeSentAt = 0;
     this.watchdog = setInterval(
       () => {
         if (this.closed) return;
         const silence = Date.now() - this.lastAnsweredSentAt;
         if (silence > timeout()) this.dropEverything('no answer from ZooKeeper for a session timeout');
         if (silence > timeout() / 2) this.suspend('silent');
-        if (probing) return;
+        // A probe queued on a client that was replaced after an expiry never answers: give up on it.
+        if (probing && Date.now() - probeSentAt < timeout()) return;
         probing = true;
         const sentAt = Date.now();
+        probeSentAt = sentAt;
         this.options.state.session
           .exists(zkPaths.groupMember(this.options.groupId, this.options.consumerId))
           .then(
@@ -453,7 +456,9 @@ export class GroupMembership extends EventEmitter<MembershipEvents> {
               this.unsuspend('silent');
               this.maybeRejoin();
             },
-            () => (probing = false),
+            () => {
+              if (probeSentAt === sentAt) probing = false;
+            },
           );
       },
       Math.max(50, Math.floor(timeout() / 8)),
