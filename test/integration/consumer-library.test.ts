@@ -159,8 +159,8 @@ describe('Consumer', () => {
         const lastByCut = Math.max(...deliveries.filter((d) => d.by === 'cut').map((d) => d.at));
         expect(lostByCut.length).toBeGreaterThan(0);
         expect(lastByCut).toBeLessThan(takeover.at);
-        // The session timeout is 3 s; the member went quiet within about half of it.
-        expect(lastByCut - frozenAt).toBeLessThan(2_500);
+        // Quiet before the server could even have expired the session (3 s of silence).
+        expect(lastByCut - frozenAt).toBeLessThan(3_000);
         console.log(
           `consumer cut off: last delivery ${lastByCut - frozenAt} ms after the cut, takeover after ${takeover.at - frozenAt} ms`,
         );
