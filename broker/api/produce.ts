@@ -86,9 +86,11 @@ async function producePartition(
     );
   }
   try {
+    const term = partition.leaderTerm;
     const result = await partition.appendAsLeader(records);
     if (acks === -1) {
-      if (!(await partition.waitForIsr(result.lastOffset, timeoutMs))) {
+      const committed = await partition.waitForIsr(result.lastOffset, timeoutMs);
+      if (!committed || partition.leaderTerm !== term) {
         // Leadership moved while waiting: the client re-routes and retries.
         return fail(partition.isLeader ? ErrorCode.REQUEST_TIMED_OUT : ErrorCode.NOT_LEADER_OR_FOLLOWER);
       }

@@ -47,6 +47,7 @@ type Listener = () => void;
  */
 export class Partition {
   private hwm: bigint;
+  private terms = 0;
   private leadership: PartitionLeadership;
   private readonly followers = new Map<number, FollowerProgress>();
   private readonly hwmListeners = new Set<Listener>();
@@ -75,6 +76,14 @@ export class Partition {
       this.hwm = soleLeader ? end : start;
     }
     if (this.isLeader) this.resetFollowers();
+  }
+
+  /**
+   * Counts the times this broker became leader: an acks=all append is acknowledged only if the
+   * leadership it was appended under lasted until the high watermark passed it.
+   */
+  get leaderTerm(): number {
+    return this.terms;
   }
 
   get isLeader(): boolean {
@@ -122,6 +131,7 @@ export class Partition {
     if (this.isLeader) {
       // A new term (also the controller's epoch bump when it drops a dead follower) forgets follower
       // progress: only fetches in this term count, so a dead broker is never re-admitted.
+      if (!wasLeader) this.terms++;
       if (!wasLeader || newTerm) this.resetFollowers();
       for (const id of [...this.followers.keys()]) {
         if (!leadership.replicas.includes(id)) this.followers.delete(id);
@@ -169,8 +179,9 @@ export class Partition {
    * it); false at the deadline or when this broker stops leading.
    */
   waitForIsr(lastOffset: bigint, timeoutMs: number): Promise<boolean> {
-    if (this.hwm > lastOffset) return Promise.resolve(true);
+    // A follower's high watermark says nothing about what it appended while it led.
     if (!this.isLeader) return Promise.resolve(false);
+    if (this.hwm > lastOffset) return Promise.resolve(true);
     return new Promise((resolve) => {
       const waiter = {
         offset: lastOffset,
