@@ -6,6 +6,7 @@ import { componentLogger } from '../log/logger.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { ApiKey } from '../protocol/messages/index.js';
 import { decodeRecordBatches, type RecordHeader } from '../protocol/record-batch.js';
+import { LOG_OVERHEAD, RECORD_BATCH_HEADER_SIZE, RecordBatchField } from '../protocol/record-batch-header.js';
 import { topicPartitionKey } from './assignors.js';
 
 const log = componentLogger('consumer-fetch');
@@ -32,6 +33,8 @@ export interface FetchOptions {
   partitionMaxBytes?: number;
   /** Prefetch bound: a partition holding this many undelivered bytes is not fetched. Default 2 MiB. */
   maxBufferedBytesPerPartition?: number;
+  /** Verify each batch's CRC-32C (Kafka's check.crcs). Default true. */
+  checkCrcs?: boolean;
 }
 
 /** What to do when a partition's position is unknown or out of range. */
@@ -45,6 +48,10 @@ interface PartitionFetch {
   buffer: ConsumedRecord[];
   bufferedBytes: number;
   paused: boolean;
+  /** Fetched bytes still being decoded (counted for back-pressure). */
+  pendingBytes: number;
+  /** Decodes of this partition's fetched chunks, in fetch order. */
+  decoding: Promise<void>;
   /** Bumped by seek/revoke: responses for an older epoch are dropped. */
   epoch: number;
   /** A fetch for this partition is outstanding. */
@@ -90,6 +97,7 @@ export class FetchManager {
       maxBytes: options.maxBytes ?? 16 << 20,
       partitionMaxBytes: options.partitionMaxBytes ?? 1 << 20,
       maxBufferedBytesPerPartition: options.maxBufferedBytesPerPartition ?? 2 << 20,
+      checkCrcs: options.checkCrcs ?? true,
     };
   }
 
@@ -103,6 +111,8 @@ export class FetchManager {
       buffer: [],
       bufferedBytes: 0,
       paused: previous?.paused ?? false,
+      pendingBytes: 0,
+      decoding: Promise.resolve(),
       epoch: (previous?.epoch ?? 0) + 1,
       inFlight: false,
     });
@@ -274,7 +284,7 @@ export class FetchManager {
           !this.suspended &&
           !s.paused &&
           !s.inFlight &&
-          s.bufferedBytes < this.options.maxBufferedBytesPerPartition,
+          s.bufferedBytes + s.pendingBytes < this.options.maxBufferedBytesPerPartition,
       );
       if (wanted.length === 0) {
         await this.sleep(1_000);
@@ -328,7 +338,6 @@ export class FetchManager {
       for (const s of wanted) s.inFlight = false;
     }
     let needMetadata = false;
-    let delivered = false;
     for (const topic of response.responses) {
       for (const data of topic.partitions) {
         const tp = { topic: topic.topic, partition: data.partitionIndex };
@@ -349,26 +358,73 @@ export class FetchManager {
           continue;
         }
         if (!data.records || data.records.length === 0) continue;
-        const batches = await decodeRecordBatches(data.records, { skipCrcCheck: false });
-        if (state.epoch !== epochs.get(key) || !this.partitions.has(key)) continue;
-        for (const batch of batches) {
-          const next = batch.header.baseOffset + BigInt(batch.header.lastOffsetDelta) + 1n;
-          if ((batch.header.attributes & CONTROL_BATCH) === 0) {
-            for (const record of batch.records) {
-              if (record.offset < state.fetchOffset) continue;
-              state.buffer.push({ topic: tp.topic, partition: tp.partition, ...record });
-              state.bufferedBytes += (record.value?.length ?? 0) + (record.key?.length ?? 0) + 64;
-              delivered = true;
-            }
-          }
-          if (next > state.fetchOffset) state.fetchOffset = next;
-        }
+        // Pipelining: the next fetch goes out (from the offset the batch headers give) while these
+        // records are decoded; decodes of one partition stay in order on its chain.
+        const from = state.fetchOffset;
+        const next = offsetAfterBatches(data.records);
+        if (next > state.fetchOffset) state.fetchOffset = next;
+        const records = data.records;
+        state.pendingBytes += records.length;
+        state.decoding = state.decoding.then(
+          () =>
+            new Promise<void>((resolve) =>
+              setImmediate(() => void this.decodeInto(state, from, records).then(resolve)),
+            ),
+        );
       }
     }
-    if (delivered) for (const waiter of this.readyWaiters.splice(0)) waiter();
     if (needMetadata) {
       await this.sleep(BACKOFF_MS);
       await this.refreshMetadata();
     }
   }
+
+  /** Decodes one fetched chunk into the partition's buffer, unless it was revoked or seeked since. */
+  private async decodeInto(state: PartitionFetch, from: bigint, records: Buffer): Promise<void> {
+    const epoch = state.epoch;
+    try {
+      const batches = await decodeRecordBatches(records, { skipCrcCheck: !this.options.checkCrcs });
+      if (state.epoch !== epoch || this.partitions.get(topicPartitionKey(state.tp)) !== state) return;
+      let delivered = false;
+      for (const batch of batches) {
+        if ((batch.header.attributes & CONTROL_BATCH) !== 0) continue;
+        for (const record of batch.records) {
+          if (record.offset < from) continue;
+          state.buffer.push({ topic: state.tp.topic, partition: state.tp.partition, ...record });
+          state.bufferedBytes += (record.value?.length ?? 0) + (record.key?.length ?? 0) + 64;
+          delivered = true;
+        }
+      }
+      if (delivered) for (const waiter of this.readyWaiters.splice(0)) waiter();
+    } catch (error) {
+      if (state.epoch !== epoch) return;
+      // Corrupt data: fetch it again from where this chunk started (dropping what was fetched after).
+      log.warn(
+        { partition: topicPartitionKey(state.tp), err: (error as Error).message },
+        'undecodable fetch data',
+      );
+      state.fetchOffset = from;
+      state.buffer = [];
+      state.bufferedBytes = 0;
+      state.epoch++;
+    } finally {
+      state.pendingBytes -= records.length;
+      this.wake();
+    }
+  }
+}
+
+/** The offset after the last complete batch in fetched bytes (a partial trailing batch is ignored). */
+export function offsetAfterBatches(records: Buffer): bigint {
+  let next = -1n;
+  for (let position = 0; position + RECORD_BATCH_HEADER_SIZE <= records.length;) {
+    const size = LOG_OVERHEAD + records.readInt32BE(position + RecordBatchField.batchLength);
+    if (size < RECORD_BATCH_HEADER_SIZE || position + size > records.length) break;
+    const last =
+      records.readBigInt64BE(position + RecordBatchField.baseOffset) +
+      BigInt(records.readInt32BE(position + RecordBatchField.lastOffsetDelta));
+    if (last + 1n > next) next = last + 1n;
+    position += size;
+  }
+  return next;
 }
