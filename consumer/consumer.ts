@@ -296,8 +296,16 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     this.fetcher?.interruptWaiters();
     await this.processing;
     try {
-      // leave() revokes held partitions through the handler, which commits them first.
-      await this.membership?.leave();
+      // leave() revokes held partitions through the handler, which commits them first. Bounded: with
+      // ZooKeeper unreachable the commit cannot land, and closing the session ends ownership anyway.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.membership?.leave(),
+        new Promise<void>(
+          (resolve) => (timer = setTimeout(resolve, this.options.sessionTimeoutMs ?? 10_000)),
+        ),
+      ]);
+      clearTimeout(timer);
     } catch (error) {
       this.log.warn({ err: (error as Error).message }, 'leaving the group failed');
     }
