@@ -25,11 +25,22 @@ export interface Partitioner {
  */
 export class DefaultPartitioner implements Partitioner {
   private readonly sticky = new Map<string, number>();
+  /** The availability list the sticky choice was last checked against (routes are immutable objects). */
+  private readonly checkedAgainst = new Map<string, readonly number[]>();
 
   partition({ topic, key, partitionCount, availablePartitions }: PartitionerInput): number {
     if (key !== null) return partitionForKey(key, partitionCount);
-    const current = this.sticky.get(topic);
+    let current = this.sticky.get(topic);
+    if (current !== undefined && this.checkedAgainst.get(topic) !== availablePartitions) {
+      // The leaders changed: leave a partition that lost its leader (its batch would wait for it).
+      this.checkedAgainst.set(topic, availablePartitions);
+      if (availablePartitions.length > 0 && !availablePartitions.includes(current)) {
+        this.sticky.delete(topic);
+        current = undefined;
+      }
+    }
     if (current !== undefined && current < partitionCount) return current;
+    this.checkedAgainst.set(topic, availablePartitions);
     const pool = availablePartitions.length > 0 ? availablePartitions : [...Array(partitionCount).keys()];
     const chosen = pool[Math.floor(Math.random() * pool.length)]!;
     this.sticky.set(topic, chosen);

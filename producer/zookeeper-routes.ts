@@ -19,6 +19,11 @@ export class ZooKeeperRoutes extends EventEmitter<RouteEvents> implements Produc
   private readonly loading = new Map<string, Promise<void>>();
   private brokers = new Map<number, BrokerAddress>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
+  /** Znodes with a watch armed by us: re-reads of those go without a new watch (one watch per znode). */
+  private readonly watched = new Set<string>();
+  private readonly invalidated = new Set<string>();
+  /** Routes computed from `leaders` and `brokers`, dropped on every change. */
+  private readonly routes = new Map<string, TopicRoute>();
   private closed = false;
   private readonly onBrokers = (brokers: DiscoveredBroker[]): void => this.setBrokers(brokers);
 
@@ -41,8 +46,13 @@ export class ZooKeeperRoutes extends EventEmitter<RouteEvents> implements Produc
   }
 
   cached(topic: string): TopicRoute | undefined {
+    let route = this.routes.get(topic);
+    if (route) return route;
     const leaders = this.leaders.get(topic);
-    return leaders ? routeFrom(leaders, (id) => this.brokers.has(id)) : undefined;
+    if (!leaders) return undefined;
+    route = routeFrom([...leaders], (id) => this.brokers.has(id));
+    this.routes.set(topic, route);
+    return route;
   }
 
   async load(topic: string): Promise<TopicRoute> {
@@ -55,7 +65,12 @@ export class ZooKeeperRoutes extends EventEmitter<RouteEvents> implements Produc
   invalidate(topic: string): void {
     // The watches keep us current; a stale answer from a broker means ZooKeeper has (or will have) the
     // new leader, so re-read after the backoff in case the watch event is still on its way.
-    this.later(() => this.loadTopic(topic));
+    if (this.invalidated.has(topic)) return;
+    this.invalidated.add(topic);
+    this.later(() => {
+      this.invalidated.delete(topic);
+      return this.loadTopic(topic);
+    });
   }
 
   brokerAddress(brokerId: number): BrokerAddress | undefined {
@@ -69,12 +84,18 @@ export class ZooKeeperRoutes extends EventEmitter<RouteEvents> implements Produc
     return Promise.resolve();
   }
 
+  /** Drops computed routes and tells the sender to look again. */
+  private changed(): void {
+    this.routes.clear();
+    this.emit('change');
+  }
+
   private setBrokers(brokers: DiscoveredBroker[]): void {
     const next = new Map<number, BrokerAddress>();
     for (const b of brokers) if (b.nodeId !== undefined) next.set(b.nodeId, { host: b.host, port: b.port });
     this.brokers = next;
     log.debug({ brokers: [...next.keys()] }, 'broker list');
-    this.emit('change');
+    this.changed();
   }
 
   private loadTopic(topic: string): Promise<void> {
@@ -87,10 +108,21 @@ export class ZooKeeperRoutes extends EventEmitter<RouteEvents> implements Produc
 
   private async readTopic(topic: string): Promise<void> {
     if (this.closed) return;
-    const assignment = await this.state.readTopicAssignment(topic, (event) =>
-      this.onWatch(event, () => this.loadTopic(topic)),
+    try {
+      await this.readTopicWatched(topic);
+    } catch (error) {
+      this.watched.delete(`topic:${topic}`);
+      throw error;
+    }
+  }
+
+  private async readTopicWatched(topic: string): Promise<void> {
+    const assignment = await this.state.readTopicAssignment(
+      topic,
+      this.watchOnce(`topic:${topic}`, () => this.loadTopic(topic)),
     );
     if (assignment === null) {
+      this.watched.delete(`topic:${topic}`); // no watch is left on a missing znode
       this.leaders.delete(topic);
       return;
     }
@@ -99,36 +131,55 @@ export class ZooKeeperRoutes extends EventEmitter<RouteEvents> implements Produc
     const leaders = Array.from({ length: count }, (_, p) => previous[p] ?? -1);
     this.leaders.set(topic, leaders);
     await Promise.all(leaders.map((_, p) => this.readLeader(topic, p)));
-    this.emit('change');
+    this.changed();
   }
 
   private async readLeader(topic: string, partition: number): Promise<void> {
     if (this.closed) return;
-    const state = await this.state.readPartitionState({ topic, partition }, (event) =>
-      this.onWatch(event, async () => {
+    try {
+      await this.readLeaderWatched(topic, partition);
+    } catch (error) {
+      this.watched.delete(`state:${topic}/${partition}`);
+      throw error;
+    }
+  }
+
+  private async readLeaderWatched(topic: string, partition: number): Promise<void> {
+    const state = await this.state.readPartitionState(
+      { topic, partition },
+      this.watchOnce(`state:${topic}/${partition}`, async () => {
         await this.readLeader(topic, partition);
-        this.emit('change');
+        this.changed();
       }),
     );
     const leaders = this.leaders.get(topic);
     if (!leaders || partition >= leaders.length) return;
     leaders[partition] = state?.value.leader ?? -1;
     // No state znode yet (topic just created): a missing node sets no data watch, so poll.
+    if (state === null) this.watched.delete(`state:${topic}/${partition}`);
     if (state === null)
       this.later(async () => {
         await this.readLeader(topic, partition);
-        this.emit('change');
+        this.changed();
       });
   }
 
-  private onWatch(event: WatchEvent, reload: () => Promise<void>): void {
-    // sessionExpired included: the re-read fails until the new session is up, then re-arms the watch.
-    if (this.closed) return;
-    void event;
-    reload().catch((error: unknown) => {
-      log.warn({ err: (error as Error).message }, 'route re-read failed; retrying');
-      this.later(reload);
-    });
+  /**
+   * A watcher for `key`'s znode, or undefined if one is already armed (ZooKeeper would keep both and
+   * fire both, and each re-read would arm yet another). A failed read leaves no watch: unmark then.
+   */
+  private watchOnce(key: string, reload: () => Promise<void>): ((event: WatchEvent) => void) | undefined {
+    if (this.watched.has(key)) return undefined;
+    this.watched.add(key);
+    return () => {
+      this.watched.delete(key);
+      // sessionExpired included: the re-read fails until the new session is up, then re-arms the watch.
+      if (this.closed) return;
+      reload().catch((error: unknown) => {
+        log.warn({ err: (error as Error).message }, 'route re-read failed; retrying');
+        this.later(reload);
+      });
+    };
   }
 
   private later(action: () => Promise<void>): void {
