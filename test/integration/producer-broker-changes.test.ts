@@ -120,7 +120,6 @@ describe('producer following broker changes through ZooKeeper', () => {
       what: 'first acknowledgements',
     });
 
-    step('// A broker joins;');
     // A broker joins; a topic created now has partitions it leads; the running producer reaches it.
     await startBrokerProcess(3);
     await create('joined', 6);
@@ -136,9 +135,6 @@ describe('producer following broker changes through ZooKeeper', () => {
     // leader; what was queued for broker 2 waits for it and is delivered when it returns.
     const beforeLeave = ackedCount();
     await stopBrokerProcess(2);
-    step(
-      `broker 2 stopped; acked ${ackedCount()} of ${acked.length}; leaders ${(await leaders('steady')).join(',')}`,
-    );
     await waitFor(async () => ackedCount() > beforeLeave + 1000, {
       timeoutMs: 30_000,
       what: 'acks while broker 2 is away',
@@ -148,7 +144,6 @@ describe('producer following broker changes through ZooKeeper', () => {
       timeoutMs: 20_000,
       what: 'broker 2 leading again',
     });
-    step('running = false;');
     running = false;
     await load;
     const results = await Promise.allSettled(acked);
