@@ -133,9 +133,9 @@ describe('producer following broker changes through ZooKeeper', () => {
 
     // A broker leaves while records keep flowing: unkeyed records move to partitions that still have a
     // leader; what was queued for broker 2 waits for it and is delivered when it returns.
-    const beforeLeave = ackedCount();
     await stopBrokerProcess(2);
-    await waitFor(async () => ackedCount() > beforeLeave + 1000, {
+    const afterLeave = ackedCount();
+    await waitFor(async () => ackedCount() > afterLeave + 1000, {
       timeoutMs: 30_000,
       what: 'acks while broker 2 is away',
     });
