@@ -4,8 +4,13 @@ import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import {
+  APACHE_ZOOKEEPER_INSTALL_HINT,
+  apacheZooKeeperAvailable,
+  startApacheZooKeeper,
+} from '../../coordinator/apache-ensemble.js';
 import { ClusterState } from '../../coordinator/cluster-state.js';
-import { startZooKeeperServer, type EmbeddedZooKeeper } from '../../coordinator/server/index.js';
+import { startZooKeeperServer } from '../../coordinator/server/index.js';
 import { ZooKeeperSession } from '../../coordinator/zk-session.js';
 import { integerOption, keyValueOption } from './client-options.js';
 
@@ -15,7 +20,14 @@ interface DevOptions {
   port: number;
   zookeeperPort: number;
   host: string;
+  zookeeperEnsemble?: number;
   override?: Record<string, string>;
+}
+
+/** Whichever ZooKeeper the brokers use: the embedded server or a local Apache ensemble. */
+interface DevCoordinator {
+  connectionString: string;
+  close(): Promise<void>;
 }
 
 interface BrokerChild {
@@ -53,8 +65,17 @@ export function registerDevCommand(program: Command): void {
       2181,
     )
     .option('--host <host>', 'address everything listens on', '127.0.0.1')
+    .option(
+      '--zookeeper-ensemble <n>',
+      "run an N-node Apache ZooKeeper ensemble (Debian's zookeeper package) instead of the embedded coordinator; --zookeeper-port is ignored",
+      integerOption('zookeeper ensemble', 1, 9),
+    )
     .option('--override <key=value>', 'broker config for every broker (repeatable)', keyValueOption)
     .action(async (options: DevOptions) => {
+      if (options.zookeeperEnsemble !== undefined && !apacheZooKeeperAvailable()) {
+        console.error(`sluice dev: --zookeeper-ensemble: ${APACHE_ZOOKEEPER_INSTALL_HINT}`);
+        process.exit(1);
+      }
       const code = await runDev(options);
       process.exit(code);
     });
@@ -64,7 +85,7 @@ async function runDev(options: DevOptions): Promise<number> {
   const dataDir = resolve(options.dataDir);
   const say = (line: string) => console.log(`sluice dev: ${line}`);
   const brokers: BrokerChild[] = [];
-  let coordinator: EmbeddedZooKeeper | undefined;
+  let coordinator: DevCoordinator | undefined;
   let stopping = false;
   let resolveStopped: (code: number) => void = () => undefined;
   const stopped = new Promise<number>((r) => (resolveStopped = r));
@@ -83,18 +104,19 @@ async function runDev(options: DevOptions): Promise<number> {
 
   try {
     await mkdir(dataDir, { recursive: true });
-    coordinator = await startZooKeeperServer({
-      host: options.host,
-      port: options.zookeeperPort,
-      dataDir: join(dataDir, 'coordinator'),
-    });
-    say(`coordinator listening on ${coordinator.connectionString} (data ${join(dataDir, 'coordinator')})`);
+    coordinator = await startCoordinator(options, dataDir, say);
+    if (stopping) {
+      // Ctrl-C arrived while the coordinator was starting: stop() had nothing to close yet.
+      await coordinator.close();
+      return await stopped;
+    }
     const ports = await brokerPorts(options);
     for (let i = 0; i < options.brokers; i++) {
       if (stopping) break;
       const id = i + 1;
       const logDir = join(dataDir, `broker-${id}`);
       const overrides: Record<string, string> = {
+        ...replicationDefaults(options.brokers),
         ...options.override,
         'broker.id': String(id),
         listeners: `PLAINTEXT://${options.host}:${ports[i]}`,
@@ -113,6 +135,10 @@ async function runDev(options: DevOptions): Promise<number> {
       say(`${brokers.length} broker(s) registered`);
       say(`bootstrap servers: ${bootstrap}`);
       say(`zookeeper: ${coordinator.connectionString}`);
+      const effective = { ...replicationDefaults(options.brokers), ...options.override };
+      say(
+        `new topics: replication factor ${effective['default.replication.factor']}, min.insync.replicas ${effective['min.insync.replicas'] ?? 1}`,
+      );
       say('press Ctrl-C to stop');
     }
   } catch (error) {
@@ -120,6 +146,45 @@ async function runDev(options: DevOptions): Promise<number> {
     await stop('startup failed', 1);
   }
   return stopped;
+}
+
+/**
+ * A cluster of N brokers gets Kafka's production-style durability by default: replication factor
+ * min(3, N) and, from three brokers on, min.insync.replicas 2 (so one broker may die without losing
+ * acks=all writes or availability). `--override` wins.
+ */
+export function replicationDefaults(brokers: number): Record<string, string> {
+  const defaults: Record<string, string> = {
+    'default.replication.factor': String(Math.min(3, brokers)),
+  };
+  if (brokers >= 3) defaults['min.insync.replicas'] = '2';
+  return defaults;
+}
+
+async function startCoordinator(
+  options: DevOptions,
+  dataDir: string,
+  say: (line: string) => void,
+): Promise<DevCoordinator> {
+  if (options.zookeeperEnsemble !== undefined) {
+    const ensembleDir = join(dataDir, 'zookeeper-ensemble');
+    say(`starting a ${options.zookeeperEnsemble}-node Apache ZooKeeper ensemble (data ${ensembleDir})`);
+    const ensemble = await startApacheZooKeeper({
+      nodes: options.zookeeperEnsemble,
+      dataDir: ensembleDir,
+      tickTime: 2000,
+    });
+    say(`Apache ZooKeeper ensemble serving on ${ensemble.connectionString}`);
+    return ensemble;
+  }
+  const coordinatorDir = join(dataDir, 'coordinator');
+  const embedded = await startZooKeeperServer({
+    host: options.host,
+    port: options.zookeeperPort,
+    dataDir: coordinatorDir,
+  });
+  say(`coordinator listening on ${embedded.connectionString} (data ${coordinatorDir})`);
+  return embedded;
 }
 
 async function brokerPorts(options: DevOptions): Promise<number[]> {
