@@ -1,7 +1,11 @@
 import { KafkaConnection, parseAddress } from '../../client/kafka-connection.js';
 import { KafkaAdmin } from '../../client/admin.js';
 import { ApiKey } from '../../protocol/messages/index.js';
-import { decodeRecordBatchesSync, type DecodedRecord } from '../../protocol/record-batch.js';
+import {
+  decodeRecordBatchesSync,
+  type DecodedRecord,
+  type DecodedRecordBatch,
+} from '../../protocol/record-batch.js';
 
 /** Every record of one partition, read with plain Fetch requests from `bootstrap` (which must lead it). */
 export async function readPartition(
@@ -9,9 +13,18 @@ export async function readPartition(
   topic: string,
   partition: number,
 ): Promise<DecodedRecord[]> {
+  return (await readPartitionBatches(bootstrap, topic, partition)).flatMap((b) => b.records);
+}
+
+/** Every batch of one partition (records trimmed to those at or after the previous batch's end). */
+export async function readPartitionBatches(
+  bootstrap: string,
+  topic: string,
+  partition: number,
+): Promise<DecodedRecordBatch[]> {
   const connection = await KafkaConnection.connect(parseAddress(bootstrap));
   try {
-    const records: DecodedRecord[] = [];
+    const result: DecodedRecordBatch[] = [];
     let offset = 0n;
     for (;;) {
       const response = await connection.request(ApiKey.Fetch, {
@@ -42,13 +55,16 @@ export async function readPartition(
       const answer = response.responses[0]!.partitions[0]!;
       if (answer.errorCode !== 0) throw new Error(`fetch ${topic}-${partition}: error ${answer.errorCode}`);
       const bytes = answer.records;
-      if (!bytes || bytes.length === 0) return records;
+      if (!bytes || bytes.length === 0) return result;
       const batches = decodeRecordBatchesSync(bytes);
-      if (batches.length === 0) return records;
-      for (const batch of batches)
-        for (const record of batch.records) if (record.offset >= offset) records.push(record);
-      offset = records.length > 0 ? records[records.length - 1]!.offset + 1n : offset;
-      if (offset >= answer.highWatermark) return records;
+      if (batches.length === 0) return result;
+      for (const batch of batches) {
+        const records = batch.records.filter((r) => r.offset >= offset);
+        if (records.length === 0) continue;
+        result.push({ header: batch.header, records });
+        offset = records[records.length - 1]!.offset + 1n;
+      }
+      if (offset >= answer.highWatermark) return result;
     }
   } finally {
     connection.close();
