@@ -1,0 +1,167 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runToEnd, startSluice, type RunningProcess } from '../support/processes.js';
+import { waitFor } from '../support/wait.js';
+
+/**
+ * `sluice dev --brokers 3` as a user runs it, on the embedded coordinator and on a local 3-node Apache
+ * ZooKeeper ensemble: three brokers in the metadata, new topics replicated three ways, Ctrl-C leaves
+ * no broker or JVM behind.
+ */
+
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+/** Every descendant of a process, from /proc (Linux). */
+function descendantsOf(root: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const found: number[] = [];
+  const frontier = [root];
+  while (frontier.length > 0) {
+    const parent = frontier.pop()!;
+    for (const [pid, ppid] of parentOf)
+      if (ppid === parent) {
+        found.push(pid);
+        frontier.push(pid);
+      }
+  }
+  return found;
+}
+
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface KcatMetadata {
+  brokers: { id: number; name: string }[];
+  topics: { topic: string; partitions: { partition: number; replicas: { id: number }[] }[] }[];
+}
+
+async function startDev(extra: string[]): Promise<{ dev: RunningProcess; bootstrap: string }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'sluice-dev-cluster-'));
+  dirs.push(dataDir);
+  const dev = startSluice([
+    'dev',
+    '--brokers',
+    '3',
+    '--port',
+    '0',
+    '--zookeeper-port',
+    '0',
+    '--data-dir',
+    dataDir,
+    ...extra,
+  ]);
+  const output = await dev.waitForOutput(/press Ctrl-C to stop/, 100_000);
+  const bootstrap = /bootstrap servers: (\S+)/.exec(output)?.[1];
+  expect(bootstrap?.split(',')).toHaveLength(3);
+  return { dev, bootstrap: bootstrap! };
+}
+
+/** kcat sees three brokers, and a topic created with the broker defaults gets three replicas. */
+async function expectThreeWayCluster(dev: RunningProcess, bootstrap: string): Promise<void> {
+  expect(dev.stdout()).toContain('new topics: replication factor 3, min.insync.replicas 2');
+  const listed = await runToEnd('kcat', ['-L', '-J', '-b', bootstrap]);
+  const metadata = JSON.parse(listed.stdout) as KcatMetadata;
+  expect(metadata.brokers.map((b) => b.id).sort()).toEqual([1, 2, 3]);
+
+  const create = startSluice([
+    'topics',
+    'create',
+    '--topic',
+    'three-way',
+    '--partitions',
+    '2',
+    '--bootstrap-server',
+    bootstrap,
+  ]);
+  expect(await create.exited, create.stderr()).toBe(0);
+  await waitFor(
+    async () => {
+      const { stdout } = await runToEnd('kcat', ['-L', '-J', '-b', bootstrap, '-t', 'three-way']);
+      const topic = (JSON.parse(stdout) as KcatMetadata).topics.find((t) => t.topic === 'three-way');
+      return topic?.partitions.length === 2 && topic.partitions.every((p) => p.replicas.length === 3);
+    },
+    { timeoutMs: 20_000, what: 'topic three-way with 3 replicas per partition' },
+  );
+}
+
+describe('sluice dev --brokers 3', () => {
+  it('embedded coordinator: three brokers, replication factor 3 by default, SIGINT stops the tree', async () => {
+    const { dev, bootstrap } = await startDev([]);
+    try {
+      await expectThreeWayCluster(dev, bootstrap);
+      const children = descendantsOf(dev.child.pid!);
+      expect(children.filter((pid) => commandOf(pid).includes(' broker '))).toHaveLength(3);
+      dev.child.kill('SIGINT');
+      expect(await dev.exited).toBe(0);
+      expect(dev.stdout()).toContain('sluice dev: stopped');
+      await waitFor(() => children.every((pid) => !alive(pid)), {
+        timeoutMs: 5_000,
+        what: 'every child process to be gone',
+      });
+    } finally {
+      await dev.kill('SIGKILL');
+    }
+  }, 150_000);
+
+  it('--zookeeper-ensemble 3: Apache ZooKeeper JVMs and three brokers, SIGINT leaves no java or broker process', async () => {
+    const { dev, bootstrap } = await startDev(['--zookeeper-ensemble', '3']);
+    try {
+      const zookeeper = /zookeeper: (\S+)/.exec(dev.stdout())?.[1];
+      expect(zookeeper?.split(',')).toHaveLength(3);
+      await expectThreeWayCluster(dev, bootstrap);
+      const children = descendantsOf(dev.child.pid!);
+      expect(children.filter((pid) => commandOf(pid).includes('QuorumPeerMain'))).toHaveLength(3);
+      expect(children.filter((pid) => commandOf(pid).includes(' broker '))).toHaveLength(3);
+      dev.child.kill('SIGINT');
+      expect(await dev.exited).toBe(0);
+      expect(dev.stdout()).toContain('sluice dev: stopped');
+      await waitFor(() => children.every((pid) => !alive(pid)), {
+        timeoutMs: 5_000,
+        what: 'every JVM and broker to be gone',
+      });
+    } finally {
+      await dev.kill('SIGKILL');
+    }
+  }, 150_000);
+
+  it('--zookeeper-ensemble without Apache ZooKeeper installed: one line saying how to install it, exit 1', async () => {
+    // A JAVA_HOME without java makes the package look absent, as on a machine without it.
+    const dev = startSluice(['dev', '--zookeeper-ensemble', '3', '--port', '0'], {
+      env: { JAVA_HOME: '/nonexistent-java-home' },
+    });
+    expect(await dev.exited).toBe(1);
+    expect(dev.stdout()).toBe('');
+    expect(dev.stderr().trim().split('\n')).toEqual([
+      "sluice dev: --zookeeper-ensemble: Apache ZooKeeper is not installed: install Debian's zookeeper package: apt-get install zookeeper",
+    ]);
+  }, 40_000);
+});
