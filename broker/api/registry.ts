@@ -9,6 +9,16 @@ import { createTopicsHandler } from './create-topics.js';
 import { deleteTopicsHandler } from './delete-topics.js';
 import { describeConfigsHandler } from './describe-configs.js';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
+import { findCoordinatorHandler } from './find-coordinator.js';
+import { joinGroupHandler } from './join-group.js';
+import { syncGroupHandler } from './sync-group.js';
+import { heartbeatHandler } from './heartbeat.js';
+import { leaveGroupHandler } from './leave-group.js';
+import { offsetCommitHandler } from './offset-commit.js';
+import { offsetFetchHandler } from './offset-fetch.js';
+import { listGroupsHandler } from './list-groups.js';
+import { describeGroupsHandler } from './describe-groups.js';
+import { deleteGroupsHandler } from './delete-groups.js';
 
 /**
  * Every API the broker serves. ApiVersions advertises exactly this list, so what is advertised is
@@ -24,6 +34,16 @@ const HANDLERS: ReadonlyArray<ApiHandler<ApiKey>> = [
   deleteTopicsHandler,
   offsetForLeaderEpochHandler,
   describeConfigsHandler,
+  findCoordinatorHandler,
+  joinGroupHandler,
+  syncGroupHandler,
+  heartbeatHandler,
+  leaveGroupHandler,
+  offsetCommitHandler,
+  offsetFetchHandler,
+  listGroupsHandler,
+  describeGroupsHandler,
+  deleteGroupsHandler,
 ] as unknown as ReadonlyArray<ApiHandler<ApiKey>>;
 
 export class ApiRegistry {

@@ -1,0 +1,30 @@
+// JoinGroup (key 11), versions 0-6: parks the member until the rebalance completes (group.ts).
+// v4+: a member without an id first gets MEMBER_ID_REQUIRED (79) with its id, then joins with it.
+import { joinGroupRequest } from '../../protocol/messages/join-group.js';
+import { groupCoordinatorOf } from '../group-coordinator/group-coordinator.js';
+import { defineApiHandler } from './api-handler.js';
+
+export const joinGroupHandler = defineApiHandler({
+  apiKey: 11,
+  minVersion: joinGroupRequest.versions[0],
+  maxVersion: joinGroupRequest.versions[1],
+  async handle(body, context, broker) {
+    const version = context.header.apiVersion;
+    const result = await groupCoordinatorOf(broker).join(body.groupId, {
+      memberId: body.memberId,
+      groupInstanceId: body.groupInstanceId ?? null,
+      clientId: context.header.clientId ?? '',
+      clientHost: '',
+      sessionTimeoutMs: body.sessionTimeoutMs,
+      // v0 has no rebalance timeout: Kafka uses the session timeout.
+      rebalanceTimeoutMs:
+        body.rebalanceTimeoutMs !== undefined && body.rebalanceTimeoutMs >= 0
+          ? body.rebalanceTimeoutMs
+          : body.sessionTimeoutMs,
+      protocolType: body.protocolType,
+      protocols: body.protocols,
+      requireKnownMemberId: version >= 4,
+    });
+    return { throttleTimeMs: 0, ...result };
+  },
+});

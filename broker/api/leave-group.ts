@@ -1,0 +1,26 @@
+// LeaveGroup (key 13), versions 0-4: one member (v0-2) or a batch of members (v3+) leave; the rest rebalance.
+import { leaveGroupRequest } from '../../protocol/messages/leave-group.js';
+import { groupCoordinatorOf } from '../group-coordinator/group-coordinator.js';
+import { defineApiHandler } from './api-handler.js';
+
+export const leaveGroupHandler = defineApiHandler({
+  apiKey: 13,
+  minVersion: leaveGroupRequest.versions[0],
+  maxVersion: leaveGroupRequest.versions[1],
+  async handle(body, context, broker) {
+    const batched = context.header.apiVersion >= 3;
+    const leaving = batched
+      ? (body.members ?? []).map((m) => ({
+          memberId: m.memberId,
+          groupInstanceId: m.groupInstanceId ?? null,
+        }))
+      : [{ memberId: body.memberId ?? '', groupInstanceId: null }];
+    const result = await groupCoordinatorOf(broker).leave(body.groupId, leaving);
+    if (!batched) return { throttleTimeMs: 0, errorCode: result.errorCode || (result.members[0] ?? 0) };
+    return {
+      throttleTimeMs: 0,
+      errorCode: result.errorCode,
+      members: leaving.map((m, i) => ({ ...m, errorCode: result.members[i] ?? result.errorCode })),
+    };
+  },
+});

@@ -1,0 +1,66 @@
+import type { ClusterState } from './cluster-state.js';
+import { isZooKeeperError } from './zk-errors.js';
+import { assertLegalName, type TopicPartition } from './zk-paths.js';
+
+/**
+ * Offset commit metadata of broker-coordinated groups. The offset itself goes where every sluice
+ * group keeps it (/consumers/<g>/offsets/<t>/<p>, via ClusterState.commitOffset); the client's free-form
+ * metadata string sits beside it in /consumers/<g>/offsets-metadata/<t>/<p>, written only when
+ * non-empty so plain commits cost one ZooKeeper write.
+ */
+export const groupOffsetPaths = {
+  groupMetadata: (group: string) => `/consumers/${group}/offsets-metadata`,
+  topicMetadata: (group: string, topic: string) => `/consumers/${group}/offsets-metadata/${topic}`,
+  partitionMetadata: (group: string, tp: TopicPartition) =>
+    `/consumers/${group}/offsets-metadata/${tp.topic}/${tp.partition}`,
+} as const;
+
+export async function writeOffsetMetadata(
+  state: ClusterState,
+  group: string,
+  tp: TopicPartition,
+  metadata: string,
+): Promise<void> {
+  assertLegalName('group', group);
+  const path = groupOffsetPaths.partitionMetadata(group, tp);
+  const data = Buffer.from(metadata, 'utf8');
+  try {
+    await state.session.setData(path, data);
+  } catch (error) {
+    if (!isZooKeeperError(error, 'NONODE')) throw error;
+    await state.session.ensurePath(groupOffsetPaths.topicMetadata(group, tp.topic));
+    try {
+      await state.session.create(path, data);
+    } catch (raced) {
+      if (!isZooKeeperError(raced, 'NODEEXISTS')) throw raced;
+      await state.session.setData(path, data);
+    }
+  }
+}
+
+/** Removes stale metadata after a commit without any (absent node is fine). */
+export async function clearOffsetMetadata(
+  state: ClusterState,
+  group: string,
+  tp: TopicPartition,
+): Promise<void> {
+  try {
+    await state.session.delete(groupOffsetPaths.partitionMetadata(group, tp));
+  } catch (error) {
+    if (!isZooKeeperError(error, 'NONODE')) throw error;
+  }
+}
+
+export async function readOffsetMetadata(
+  state: ClusterState,
+  group: string,
+  tp: TopicPartition,
+): Promise<string> {
+  try {
+    const read = await state.session.getData(groupOffsetPaths.partitionMetadata(group, tp));
+    return read.data.toString('utf8');
+  } catch (error) {
+    if (isZooKeeperError(error, 'NONODE')) return '';
+    throw error;
+  }
+}
