@@ -75,9 +75,13 @@ export class Producer {
     this.accumulator = new RecordAccumulator(this.options.batchSize);
   }
 
-  /** Connects (ZooKeeper or bootstrap) and, when idempotent, obtains a producer id. Optional: send() does it. */
+  /**
+   * Connects (ZooKeeper or bootstrap), checks that a broker answers (NoBrokersAvailableError if none
+   * does) and, when idempotent, obtains a producer id. Optional: send() starts everything lazily.
+   */
   async connect(): Promise<void> {
     const running = await this.start();
+    await running.client.anyConnection();
     await running.producerIds?.ensure();
   }
 
