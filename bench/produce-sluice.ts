@@ -50,7 +50,9 @@ async function sluiceProduce(
     acks: 1,
     idempotent,
     lingerMs: 5,
-    batchSize: 512 * 1024,
+    // The same batch size kcat is given (librdkafka batch.size=1000000).
+    batchSize: 1_000_000,
+    maxRequestSize: 1_048_576,
     bufferMemory: 64 * MiB,
   });
   await producer.connect();
