@@ -1,13 +1,22 @@
 import { ErrorCode } from '../../protocol/errors.js';
-import { readRecordBatchHeader, recordBatchesIn, RECORD_BATCH_HEADER_SIZE } from '../../protocol/record-batch-header.js';
+import {
+  readRecordBatchHeader,
+  recordBatchesIn,
+  RECORD_BATCH_HEADER_SIZE,
+} from '../../protocol/record-batch-header.js';
 import type { AppendResult, PartitionLog } from '../log/partition-log.js';
-import { PartitionProducerState, type IdempotentAppendOutcome } from './partition-producer-state.js';
+import { PartitionProducerState } from './partition-producer-state.js';
 
 /** What the produce path needs of a leader partition. */
 export interface LeaderAppendTarget {
   readonly log: PartitionLog;
   appendAsLeader(records: Buffer): Promise<AppendResult>;
 }
+
+/** Appended, or recognised as a resend (its original offsets, nothing written); or refused. */
+export type LeaderAppendOutcome =
+  | { kind: 'appended' | 'duplicate'; result: AppendResult }
+  | { kind: 'reject'; errorCode: number; message: string };
 
 /**
  * The leader append with idempotent-producer checks: batches without a producer id go straight to the
@@ -17,8 +26,9 @@ export interface LeaderAppendTarget {
 export async function appendAsLeaderIdempotent(
   partition: LeaderAppendTarget,
   records: Buffer,
-): Promise<IdempotentAppendOutcome> {
-  if (records.length < RECORD_BATCH_HEADER_SIZE) return { kind: 'appended', result: await partition.appendAsLeader(records) };
+): Promise<LeaderAppendOutcome> {
+  if (records.length < RECORD_BATCH_HEADER_SIZE)
+    return { kind: 'appended', result: await partition.appendAsLeader(records) };
   const first = readRecordBatchHeader(records, 0);
   if (first.producerId < 0n) return { kind: 'appended', result: await partition.appendAsLeader(records) };
   let batches = 0;
@@ -34,5 +44,18 @@ export async function appendAsLeaderIdempotent(
       message: 'an idempotent produce carries exactly one record batch per partition',
     };
   }
-  return PartitionProducerState.of(partition.log).appendIdempotent(first, () => partition.appendAsLeader(records));
+  const outcome = await PartitionProducerState.of(partition.log).appendIdempotent(first, () =>
+    partition.appendAsLeader(records),
+  );
+  if (outcome.kind !== 'duplicate') return outcome;
+  const { firstOffset, lastOffset } = outcome;
+  return {
+    kind: 'duplicate',
+    result: {
+      baseOffset: firstOffset,
+      lastOffset,
+      logAppendTimeMs: -1n,
+      recordsCount: Number(lastOffset - firstOffset) + 1,
+    },
+  };
 }
