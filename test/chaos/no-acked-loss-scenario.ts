@@ -53,8 +53,9 @@ export interface NoAckedLossResult {
   /** Per round: ms from the SIGKILL to the first acknowledgement on a partition the victim led (if any). */
   failoverMs: number[];
   runtimeMs: number;
-  /** The first few lost records, for the report. */
+  /** The first few lost and misplaced records (value@partition/offset), for the report. */
   lostExamples: string[];
+  misplacedExamples: string[];
 }
 
 interface Acked {
@@ -264,18 +265,24 @@ export async function runNoAckedLossScenario(options: NoAckedLossOptions): Promi
     let misplaced = 0;
     let outOfOrder = 0;
     const lostExamples: string[] = [];
+    const misplacedExamples: string[] = [];
     for (let p = 0; p < partitions; p++) {
       const offsetOf = new Map<string, number>();
       for (const [offset, value] of logs[p]!) if (!offsetOf.has(value)) offsetOf.set(value, offset);
       let last = -1;
       for (const record of acked[p]!) {
-        const at = offsetOf.get(record.value);
+        // A producer retry may have appended an earlier copy too; the acknowledged one is at its offset.
+        const at = logs[p]!.get(record.offset) === record.value ? record.offset : offsetOf.get(record.value);
         if (at === undefined) {
           lost++;
           if (lostExamples.length < 5) lostExamples.push(`${record.value}@${p}/${record.offset}`);
           continue;
         }
-        if (at !== record.offset) misplaced++;
+        if (at !== record.offset) {
+          misplaced++;
+          if (misplacedExamples.length < 5)
+            misplacedExamples.push(`${record.value}@${p}/${record.offset}→${at}`);
+        }
         if (at < last) outOfOrder++;
         last = Math.max(last, at);
       }
@@ -293,6 +300,7 @@ export async function runNoAckedLossScenario(options: NoAckedLossOptions): Promi
       failoverMs,
       runtimeMs: Date.now() - started,
       lostExamples,
+      misplacedExamples,
     };
   } finally {
     await Promise.all([...brokers.values()].map((b) => b.kill('SIGKILL')));
@@ -310,7 +318,8 @@ export function describeResult(r: NoAckedLossResult): string {
     `chaos[${r.coordinator}] seed ${r.seed}: ${r.rounds} SIGKILL rounds in ${(r.runtimeMs / 1000).toFixed(1)} s; ` +
     `acknowledged ${r.acknowledged}, lost ${r.lost}, misplaced ${r.misplaced}, out of order ${r.outOfOrder}, ` +
     `duplicated ${r.duplicated}, failed sends ${r.failedSends}; leader failover median ${median ?? '-'} ms, max ${max ?? '-'} ms` +
-    (r.lostExamples.length > 0 ? `; lost e.g. ${r.lostExamples.join(' ')}` : '')
+    (r.lostExamples.length > 0 ? `; lost e.g. ${r.lostExamples.join(' ')}` : '') +
+    (r.misplacedExamples.length > 0 ? `; misplaced e.g. ${r.misplacedExamples.join(' ')}` : '')
   );
 }
 
