@@ -64,6 +64,7 @@ export class Producer {
   private closed = false;
   /** Records accepted by produce() still waiting for a route or for buffer memory. */
   private pendingRecords = 0;
+  private readonly pendingDrained: Array<() => void> = [];
 
   constructor(private readonly config: ProducerOptions) {
     this.options = resolveProducerOptions(config);
@@ -98,10 +99,12 @@ export class Producer {
   /** Resolves when some buffer memory is free again. */
   async whenRoom(): Promise<void> {
     while (!this.hasRoom) {
-      await this.memory.reserve(1);
-      this.memory.release(1);
-      // Records waiting for a route or for memory go first.
-      if (this.pendingRecords > 0) await new Promise((resolve) => setImmediate(resolve));
+      // Records already waiting (for memory or a route) go first.
+      if (this.pendingRecords > 0) await new Promise<void>((resolve) => this.pendingDrained.push(resolve));
+      else {
+        await this.memory.reserve(1);
+        this.memory.release(1);
+      }
     }
   }
 
@@ -141,11 +144,11 @@ export class Producer {
       this.pendingRecords++;
       this.memory.reserve(bytes).then(
         () => {
-          this.pendingRecords--;
+          this.pendingDone();
           this.appendReserved(record, key, value, headers, bytes, callback);
         },
         (error: unknown) => {
-          this.pendingRecords--;
+          this.pendingDone();
           report(callback, error as Error);
         },
       );
@@ -154,19 +157,22 @@ export class Producer {
     this.pendingRecords++;
     this.produceSlowly(record, callback)
       .catch((error: unknown) => report(callback, error as Error))
-      .finally(() => this.pendingRecords--);
+      .finally(() => this.pendingDone());
   }
 
-  /** Sends every buffered record now (ignoring linger) and resolves when all have been answered. */
+  /**
+   * Sends every buffered record now (ignoring linger) and resolves when all records produced before
+   * the call have been answered (acknowledged or failed). Records produced meanwhile are not waited for.
+   */
   async flush(): Promise<void> {
+    if (this.starting) await this.starting.catch(() => undefined);
+    // Records still waiting for a route or memory belong to this flush too.
+    if (this.pendingRecords > 0) await new Promise<void>((resolve) => this.pendingDrained.push(resolve));
     if (!this.running) return;
     const end = this.running.sender.beginFlush();
     try {
-      for (;;) {
-        const pending = [...this.accumulator.unsettledBatches()].filter((b) => !b.isSettled);
-        if (pending.length === 0) return;
-        await Promise.all(pending.map((b) => b.done));
-      }
+      const pending = [...this.accumulator.unsettledBatches()].filter((b) => !b.isSettled);
+      await Promise.all(pending.map((b) => b.done));
     } finally {
       end();
     }
@@ -187,6 +193,11 @@ export class Producer {
         await running.client.close();
       }
     }
+  }
+
+  private pendingDone(): void {
+    this.pendingRecords--;
+    if (this.pendingRecords === 0) for (const resolve of this.pendingDrained.splice(0)) resolve();
   }
 
   private async produceSlowly(record: ProducerRecord, callback: DeliveryCallback | undefined): Promise<void> {
