@@ -125,4 +125,23 @@ describe('sluice produce', () => {
     expect(noSeparator.code).toBe(1);
     expect(noSeparator.stderr.trim()).toBe('sluice produce: line 1: no key separator found');
   });
+
+  it('shows a progress bar with records/s when reading a file on a terminal', async () => {
+    await createTopicVia(broker.bootstrap, 'progress', 1);
+    const file = join(dir, 'progress.txt');
+    await writeFile(file, Array.from({ length: 200_000 }, (_, i) => `p${i}`).join('\n') + '\n');
+    const cli = [process.execPath, '--import', 'tsx', join(projectRoot, 'cli', 'main.ts')].join(' ');
+    // `script` gives the command a pseudo-terminal, so stderr is a TTY as in an interactive shell.
+    const run = await runToEnd(
+      'script',
+      ['-qec', `${cli} produce progress --bootstrap-server ${broker.bootstrap} --file ${file}`, '/dev/null'],
+      {
+        timeoutMs: 120_000,
+        env: { ...process.env, SLUICE_LOG_LEVEL: 'warn' },
+      },
+    );
+    expect(run.stdout).toMatch(/producing \|.*\| 100% \| 200000 records \| \d+ records\/s/);
+    expect(run.stdout).toMatch(/200,000 records/);
+    expect(await kcatCount('progress')).toBe(200_000);
+  });
 });
