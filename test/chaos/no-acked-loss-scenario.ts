@@ -61,6 +61,8 @@ export interface NoAckedLossResult {
 interface Acked {
   value: string;
   offset: number;
+  /** When the acknowledged send started: failover counts only sends begun after the kill. */
+  sentAt: number;
   at: number;
 }
 
@@ -173,13 +175,16 @@ export async function runNoAckedLossScenario(options: NoAckedLossOptions): Promi
     const sender = async (partition: number) => {
       while (!stop) {
         const messages = Array.from({ length: BATCH }, () => ({ partition, value: `r${next++}` }));
+        const sentAt = Date.now();
         try {
           const result = await producer.send({ topic, acks: -1, timeout: 10_000, messages });
           const meta = result.find((r) => r.partition === partition);
           if (result.length === 1 && meta !== undefined && meta.errorCode === 0) {
             const base = Number(meta.baseOffset);
             const at = Date.now();
-            messages.forEach((m, i) => acked[partition]!.push({ value: m.value, offset: base + i, at }));
+            messages.forEach((m, i) =>
+              acked[partition]!.push({ value: m.value, offset: base + i, sentAt, at }),
+            );
           }
         } catch {
           failedSends++;
@@ -209,14 +214,14 @@ export async function runNoAckedLossScenario(options: NoAckedLossOptions): Promi
           what: `broker ${victim}'s registration to expire (round ${round})`,
         });
         if (led.length > 0)
-          await waitFor(() => led.every((p) => acked[p]!.some((a) => a.at > killedAt)), {
+          await waitFor(() => led.every((p) => acked[p]!.some((a) => a.sentAt > killedAt)), {
             timeoutMs: 30_000,
             what: `acks again on partitions ${led.join(',')} after killing their leader ${victim} (round ${round})`,
           });
         const failover =
           led.length === 0
             ? undefined
-            : Math.max(...led.map((p) => acked[p]!.find((a) => a.at > killedAt)!.at - killedAt));
+            : Math.max(...led.map((p) => acked[p]!.find((a) => a.sentAt > killedAt)!.at - killedAt));
         if (failover !== undefined) failoverMs.push(failover);
         await launch(victim);
         await waitFor(fullIsrs, {
