@@ -8,6 +8,7 @@ import {
   type PlannedReset,
 } from '../../consumer/group-admin.js';
 import { DEFAULT_ZOOKEEPER, runCommand, UserError } from './client-options.js';
+import { describeCoordinatorGroup, type CoordinatorGroupView } from './coordinator-group-members.js';
 
 interface GroupOptions {
   zookeeper?: string;
@@ -94,6 +95,12 @@ function describeText(description: GroupDescription): string {
   return `${title}\n${table(['TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG', 'OWNER'], rows)}`;
 }
 
+function coordinatorText(view: CoordinatorGroupView): string {
+  const title = `COORDINATOR broker ${view.coordinator}: ${view.state}, ${view.members.length} member(s)${view.protocol ? `, protocol ${view.protocol}` : ''}`;
+  const rows = view.members.map((m) => [m.memberId, m.clientId, m.groupInstanceId ?? '-']);
+  return `${title}\n${table(['MEMBER-ID', 'CLIENT-ID', 'INSTANCE-ID'], rows)}`;
+}
+
 function jsonNumber(value: bigint | null): number | null {
   return value === null ? null : Number(value);
 }
@@ -135,11 +142,21 @@ export function registerGroupsCommand(program: Command): void {
   ).action((group: string, options: GroupOptions) =>
     runCommand('groups describe', () =>
       withGroups(options, async (admin) => {
-        const description = await admin.describeGroup(group);
+        // Kafka-protocol members (kafkajs, librdkafka, …) live in the broker's coordinator, not ZooKeeper.
+        const coordinator = await describeCoordinatorGroup(options.zookeeper ?? DEFAULT_ZOOKEEPER, group);
+        let description: GroupDescription;
+        try {
+          description = await admin.describeGroup(group);
+        } catch (error) {
+          // A coordinator group that has not committed yet has no ZooKeeper node.
+          if (!(error instanceof GroupNotFoundError) || coordinator === null) throw error;
+          description = { group, members: [], generation: null, partitions: [] };
+        }
         if (options.output === 'json')
           console.log(
             JSON.stringify({
               ...description,
+              coordinator,
               partitions: description.partitions.map((p) => ({
                 ...p,
                 currentOffset: jsonNumber(p.currentOffset),
@@ -148,7 +165,10 @@ export function registerGroupsCommand(program: Command): void {
               })),
             }),
           );
-        else console.log(describeText(description));
+        else {
+          console.log(describeText(description));
+          if (coordinator) console.log(coordinatorText(coordinator));
+        }
       }),
     ),
   );

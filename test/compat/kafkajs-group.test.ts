@@ -35,6 +35,20 @@ afterAll(async () => {
   await broker?.close();
 });
 
+const describeCli = () =>
+  runToEnd(process.execPath, [
+    '--import',
+    'tsx',
+    join(projectRoot, 'cli', 'main.ts'),
+    'groups',
+    'describe',
+    GROUP,
+    '--zookeeper',
+    broker.zookeeper.connectionString,
+    '--output',
+    'json',
+  ]);
+
 it('three kafkajs members consume 60,000 records exactly once and commit to ZooKeeper', async () => {
   const seen = new Map<string, number>();
   const byMember: Array<Set<number>> = [];
@@ -69,6 +83,13 @@ it('three kafkajs members consume 60,000 records exactly once and commit to ZooK
     );
     expect(described.protocol).toBe('RoundRobinAssigner');
     expect(described.members.every((m) => m.clientId === 'kjs-group')).toBe(true);
+
+    // `sluice groups describe` shows the coordinator's members and their client ids.
+    const live = JSON.parse((await describeCli()).stdout) as {
+      coordinator: { state: string; members: Array<{ clientId: string }> } | null;
+    };
+    expect(live.coordinator?.state).toBe('Stable');
+    expect(live.coordinator?.members.map((m) => m.clientId)).toEqual(['kjs-group', 'kjs-group', 'kjs-group']);
 
     const producer = kafka.producer();
     await producer.connect();
@@ -112,18 +133,7 @@ it('three kafkajs members consume 60,000 records exactly once and commit to ZooK
   expect(fetched[0]?.partitions.map((p) => p.offset)).toEqual(Array(PARTITIONS).fill('10000'));
   await admin.disconnect();
 
-  const describe = await runToEnd(process.execPath, [
-    '--import',
-    'tsx',
-    join(projectRoot, 'cli', 'main.ts'),
-    'groups',
-    'describe',
-    GROUP,
-    '--zookeeper',
-    broker.zookeeper.connectionString,
-    '--output',
-    'json',
-  ]);
+  const describe = await describeCli();
   const json = JSON.parse(describe.stdout) as { partitions: Array<{ currentOffset: unknown; lag: unknown }> };
   expect(json.partitions).toHaveLength(PARTITIONS);
   expect(json.partitions.every((p) => Number(p.currentOffset) === 10_000 && Number(p.lag) === 0)).toBe(true);
