@@ -111,7 +111,7 @@ describe('broker bad input: a clear error or a closed connection, nothing else h
       [999, 0],
       [1, 13],
       [0, 2],
-      [11, 0], // JoinGroup: known to the codec, not served by this broker yet
+      [11, 7], // JoinGroup: known to the codec, served only up to v6
     ] as const) {
       const bad = await RawKafkaConnection.open(harness.port);
       bad.writeRaw(rawRequest(apiKey, version, 5, Buffer.alloc(16)));
