@@ -191,7 +191,10 @@ export function registerGroupsCommand(program: Command): void {
       withGroups(options, async (admin) => {
         if (options.dryRun && options.execute) throw new UserError('give --dry-run or --execute, not both');
         const plan = await admin.planReset(group, options.topic, resetSpec(options));
-        if (options.execute) await admin.executeReset(group, plan);
+        if (options.execute) {
+          await refuseWhileCoordinatorMembers(options, group);
+          await admin.executeReset(group, plan);
+        }
         printPlan(plan, options, group);
       }),
     ),
@@ -205,12 +208,22 @@ export function registerGroupsCommand(program: Command): void {
   ).action((group: string, options: GroupOptions) =>
     runCommand('groups delete', () =>
       withGroups(options, async (admin) => {
+        await refuseWhileCoordinatorMembers(options, group);
         await admin.deleteGroup(group);
         if (options.output === 'json') console.log(JSON.stringify({ group, deleted: true }));
         else console.log(`Deleted group ${group}.`);
       }),
     ),
   );
+}
+
+/** Members of a broker-coordinated group are not in ZooKeeper: ask the coordinator before writing. */
+async function refuseWhileCoordinatorMembers(options: GroupOptions, group: string): Promise<void> {
+  const view = await describeCoordinatorGroup(options.zookeeper ?? DEFAULT_ZOOKEEPER, group);
+  if (view && view.members.length > 0)
+    throw new UserError(
+      `group ${group} has ${view.members.length} live member(s) on coordinator broker ${view.coordinator}; stop them first`,
+    );
 }
 
 function printPlan(plan: readonly PlannedReset[], options: ResetOptions, group: string): void {

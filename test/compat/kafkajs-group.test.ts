@@ -91,6 +91,24 @@ it('three kafkajs members consume 60,000 records exactly once and commit to ZooK
     expect(live.coordinator?.state).toBe('Stable');
     expect(live.coordinator?.members.map((m) => m.clientId)).toEqual(['kjs-group', 'kjs-group', 'kjs-group']);
 
+    // …and refuses to delete the group while they are live.
+    const refused = await runToEnd(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(projectRoot, 'cli', 'main.ts'),
+        'groups',
+        'delete',
+        GROUP,
+        '--zookeeper',
+        broker.zookeeper.connectionString,
+      ],
+      { allowFailure: true },
+    );
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/3 live member\(s\) on coordinator broker 1/);
+
     const producer = kafka.producer();
     await producer.connect();
     for (let batch = 0; batch < RECORDS / 1000; batch++) {
