@@ -34,6 +34,8 @@ export interface NoAckedLossOptions {
   rounds: number;
   seed: number;
   partitions?: number;
+  /** Chance (0–1) that a round also kills a second broker before restarting the first. Default 0. */
+  doubleKillRate?: number;
   /** Where progress lines go (the tests print them). */
   say?: (line: string) => void;
 }
@@ -50,6 +52,8 @@ export interface NoAckedLossResult {
   /** Copies beyond the first of any value in the log (acknowledged or not: retries may re-append). */
   duplicated: number;
   failedSends: number;
+  /** Rounds in which two brokers were down at once. */
+  doubleKills: number;
   /** Per round: ms from the SIGKILL to the first acknowledgement on a partition the victim led (if any). */
   failoverMs: number[];
   runtimeMs: number;
@@ -93,6 +97,7 @@ export async function runNoAckedLossScenario(options: NoAckedLossOptions): Promi
   const started = Date.now();
   const { coordinator: kind, rounds, seed } = options;
   const partitions = options.partitions ?? 3;
+  const doubleKillRate = options.doubleKillRate ?? 0;
   const say = options.say ?? (() => undefined);
   const random = seededRandom(seed);
   const topic = 'chaos-acked';
@@ -194,6 +199,7 @@ export async function runNoAckedLossScenario(options: NoAckedLossOptions): Promi
     const sending = Promise.all(Array.from({ length: partitions }, (_, p) => sender(p)));
 
     const failoverMs: number[] = [];
+    let doubleKills = 0;
     try {
       for (let round = 0; round < rounds; round++) {
         const before = ackedCount();
@@ -223,14 +229,30 @@ export async function runNoAckedLossScenario(options: NoAckedLossOptions): Promi
             ? undefined
             : Math.max(...led.map((p) => acked[p]!.find((a) => a.sentAt > killedAt)!.at - killedAt));
         if (failover !== undefined) failoverMs.push(failover);
-        await launch(victim);
+        // Sometimes a second broker dies before the first is back: only one replica is left, below
+        // min.insync.replicas, so nothing may be acknowledged until one returns.
+        let second: number | undefined;
+        if (random() < doubleKillRate) {
+          const live = [...brokers.keys()].sort((a, b) => a - b);
+          second = live[Math.floor(random() * live.length)]!;
+          await brokers.get(second)!.kill('SIGKILL');
+          brokers.delete(second);
+          doubleKills++;
+          await waitFor(async () => (await state.readBroker(second!)) === null, {
+            timeoutMs: 20_000,
+            what: `broker ${second}'s registration to expire (round ${round})`,
+          });
+        }
+        const restarted = second === undefined ? [victim] : [victim, second];
+        await Promise.all(restarted.map((id) => launch(id)));
         await waitFor(fullIsrs, {
           timeoutMs: 60_000,
-          what: `broker ${victim} back in every ISR (round ${round})`,
+          what: `broker(s) ${restarted.join(',')} back in every ISR (round ${round})`,
         });
         say(
           `chaos[${kind}]: round ${round + 1}/${rounds}: killed broker ${victim}` +
             (led.length > 0 ? ` (leader of ${led.join(',')}; acks again after ${failover} ms)` : '') +
+            (second !== undefined ? `, then broker ${second} too (one replica left)` : '') +
             `, acknowledged so far ${ackedCount()}`,
         );
       }
@@ -302,6 +324,7 @@ export async function runNoAckedLossScenario(options: NoAckedLossOptions): Promi
       outOfOrder,
       duplicated,
       failedSends,
+      doubleKills,
       failoverMs,
       runtimeMs: Date.now() - started,
       lostExamples,
@@ -320,7 +343,7 @@ export function describeResult(r: NoAckedLossResult): string {
   const median = sorted.length > 0 ? sorted[Math.floor(sorted.length / 2)] : undefined;
   const max = sorted.at(-1);
   return (
-    `chaos[${r.coordinator}] seed ${r.seed}: ${r.rounds} SIGKILL rounds in ${(r.runtimeMs / 1000).toFixed(1)} s; ` +
+    `chaos[${r.coordinator}] seed ${r.seed}: ${r.rounds} SIGKILL rounds (${r.doubleKills} with two brokers down) in ${(r.runtimeMs / 1000).toFixed(1)} s; ` +
     `acknowledged ${r.acknowledged}, lost ${r.lost}, misplaced ${r.misplaced}, out of order ${r.outOfOrder}, ` +
     `duplicated ${r.duplicated}, failed sends ${r.failedSends}; leader failover median ${median ?? '-'} ms, max ${max ?? '-'} ms` +
     (r.lostExamples.length > 0 ? `; lost e.g. ${r.lostExamples.join(' ')}` : '') +
