@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 900_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Chaos scenarios start whole clusters; one at a time on 2 cores.
+    maxWorkers: 1,
   },
 });
