@@ -137,6 +137,7 @@ it('SIGKILL of the coordinator: the group re-forms on a survivor and resumes fro
     );
 
     const coordinator = coordinatorIdFor(GROUP, [1, 2, 3])!;
+    const killedAt = Date.now();
     await brokers.get(coordinator)!.kill('SIGKILL');
     brokers.delete(coordinator);
     const survivors = [...brokers.keys()];
@@ -151,8 +152,12 @@ it('SIGKILL of the coordinator: the group re-forms on a survivor and resumes fro
       logLevel: logLevel.NOTHING,
     });
     await produce(surviving, PER_PHASE);
+    const producedMs = Date.now() - killedAt;
     await waitFor(() => seen.size >= 2 * PER_PHASE, { timeoutMs: 90_000, what: 'phase 2 consumed' });
     expect(seen.size).toBe(2 * PER_PHASE);
+    console.log(
+      `group failover: phase 2 consumed ${Date.now() - killedAt} ms after the SIGKILL of broker ${coordinator} (produced after ${producedMs} ms)`,
+    );
 
     // Continued from the committed offsets: nothing committed before the kill came again.
     const redelivered = [...seen].filter(([key, n]) => n > 1 && Number(key.split(':')[1]) < perPartition);
