@@ -1,4 +1,4 @@
-import { open, readFile } from 'node:fs/promises';
+import { FixedEntryIndex, readIndexFile } from './fixed-entry-index.js';
 
 /**
  * The sparse offset index of one segment: entries (relative offset u32, file position u32), big-endian,
@@ -14,24 +14,8 @@ export interface OffsetPosition {
   position: number;
 }
 
-export class OffsetIndex {
-  private relativeOffsets = new Uint32Array(16);
+export class OffsetIndex extends FixedEntryIndex {
   private positions = new Uint32Array(16);
-  private count = 0;
-  private dirty = false;
-
-  constructor(
-    readonly path: string,
-    readonly baseOffset: bigint,
-  ) {}
-
-  get entries(): number {
-    return this.count;
-  }
-
-  get isDirty(): boolean {
-    return this.dirty;
-  }
 
   /** The last entry, or the segment start when the index is empty. */
   lastEntry(): OffsetPosition {
@@ -54,7 +38,7 @@ export class OffsetIndex {
         );
       }
     }
-    if (this.count === this.relativeOffsets.length) this.grow();
+    this.ensureCapacity();
     this.relativeOffsets[this.count] = relative;
     this.positions[this.count] = position;
     this.count++;
@@ -67,51 +51,8 @@ export class OffsetIndex {
     const rel = offset - this.baseOffset;
     if (rel > 0xffffffffn) return this.lastEntry();
     const target = Number(rel);
-    let lo = 0;
-    let hi = this.count - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.relativeOffsets[mid]! <= target) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
+    const found = this.lastIndexWhere((i) => this.relativeOffsets[i]! <= target);
     return found < 0 ? { offset: this.baseOffset, position: 0 } : this.entryAt(found);
-  }
-
-  /** Drops entries for batches starting at or after `offset` (log truncation). */
-  truncateToOffset(offset: bigint): void {
-    let keep = this.count;
-    while (keep > 0 && this.baseOffset + BigInt(this.relativeOffsets[keep - 1]!) >= offset) keep--;
-    if (keep !== this.count) {
-      this.count = keep;
-      this.dirty = true;
-    }
-  }
-
-  clear(): void {
-    this.count = 0;
-    this.dirty = true;
-  }
-
-  /** Writes the whole index to its file (it is small: 8 bytes per 4 KiB of log) and optionally fsyncs. */
-  async save({ sync }: { sync: boolean }): Promise<void> {
-    const buf = Buffer.allocUnsafe(this.count * OFFSET_INDEX_ENTRY_SIZE);
-    for (let i = 0; i < this.count; i++) {
-      buf.writeUInt32BE(this.relativeOffsets[i]!, i * OFFSET_INDEX_ENTRY_SIZE);
-      buf.writeUInt32BE(this.positions[i]!, i * OFFSET_INDEX_ENTRY_SIZE + 4);
-    }
-    this.dirty = false;
-    const handle = await open(this.path, 'w');
-    try {
-      await handle.writeFile(buf);
-      if (sync) await handle.sync();
-    } finally {
-      await handle.close();
-    }
   }
 
   /**
@@ -119,14 +60,8 @@ export class OffsetIndex {
    * (whole entries, strictly increasing, positions inside the log): the caller then rebuilds it.
    */
   static async load(path: string, baseOffset: bigint, logSize: number): Promise<OffsetIndex | null> {
-    let buf: Buffer;
-    try {
-      buf = await readFile(path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
-    if (buf.length % OFFSET_INDEX_ENTRY_SIZE !== 0) return null;
+    const buf = await readIndexFile(path, OFFSET_INDEX_ENTRY_SIZE);
+    if (buf === null) return null;
     const index = new OffsetIndex(path, baseOffset);
     const n = buf.length / OFFSET_INDEX_ENTRY_SIZE;
     for (let i = 0; i < n; i++) {
@@ -134,7 +69,7 @@ export class OffsetIndex {
       const position = buf.readUInt32BE(i * OFFSET_INDEX_ENTRY_SIZE + 4);
       if (position >= logSize) return null;
       if (i > 0 && (rel <= index.relativeOffsets[i - 1]! || position <= index.positions[i - 1]!)) return null;
-      if (index.count === index.relativeOffsets.length) index.grow();
+      index.ensureCapacity();
       index.relativeOffsets[i] = rel;
       index.positions[i] = position;
       index.count++;
@@ -142,12 +77,18 @@ export class OffsetIndex {
     return index;
   }
 
-  private grow(): void {
-    const offsets = new Uint32Array(this.relativeOffsets.length * 2);
-    offsets.set(this.relativeOffsets);
-    const positions = new Uint32Array(this.positions.length * 2);
+  protected entrySize(): number {
+    return OFFSET_INDEX_ENTRY_SIZE;
+  }
+
+  protected writeEntry(buf: Buffer, at: number, i: number): void {
+    buf.writeUInt32BE(this.relativeOffsets[i]!, at);
+    buf.writeUInt32BE(this.positions[i]!, at + 4);
+  }
+
+  protected growColumns(capacity: number): void {
+    const positions = new Uint32Array(capacity);
     positions.set(this.positions);
-    this.relativeOffsets = offsets;
     this.positions = positions;
   }
 }

@@ -1,4 +1,4 @@
-import { open, readFile } from 'node:fs/promises';
+import { FixedEntryIndex, readIndexFile } from './fixed-entry-index.js';
 
 /**
  * The sparse time index of one segment: entries (timestamp i64, relative offset u32), big-endian,
@@ -14,24 +14,8 @@ export interface TimestampOffset {
   offset: bigint;
 }
 
-export class TimeIndex {
+export class TimeIndex extends FixedEntryIndex {
   private timestamps = new BigInt64Array(16);
-  private relativeOffsets = new Uint32Array(16);
-  private count = 0;
-  private dirty = false;
-
-  constructor(
-    readonly path: string,
-    readonly baseOffset: bigint,
-  ) {}
-
-  get entries(): number {
-    return this.count;
-  }
-
-  get isDirty(): boolean {
-    return this.dirty;
-  }
 
   lastEntry(): TimestampOffset | null {
     return this.count === 0 ? null : this.entryAt(this.count - 1);
@@ -48,7 +32,7 @@ export class TimeIndex {
       const last = this.count - 1;
       if (timestamp <= this.timestamps[last]! || relative <= this.relativeOffsets[last]!) return;
     }
-    if (this.count === this.timestamps.length) this.grow();
+    this.ensureCapacity();
     this.timestamps[this.count] = timestamp;
     this.relativeOffsets[this.count] = relative;
     this.count++;
@@ -61,62 +45,14 @@ export class TimeIndex {
    * may start there.
    */
   lookupBefore(timestamp: bigint): TimestampOffset | null {
-    let lo = 0;
-    let hi = this.count - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.timestamps[mid]! < timestamp) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
+    const found = this.lastIndexWhere((i) => this.timestamps[i]! < timestamp);
     return found < 0 ? null : this.entryAt(found);
-  }
-
-  /** Drops entries pointing at offsets >= `offset` (log truncation). */
-  truncateToOffset(offset: bigint): void {
-    let keep = this.count;
-    while (keep > 0 && this.baseOffset + BigInt(this.relativeOffsets[keep - 1]!) >= offset) keep--;
-    if (keep !== this.count) {
-      this.count = keep;
-      this.dirty = true;
-    }
-  }
-
-  clear(): void {
-    this.count = 0;
-    this.dirty = true;
-  }
-
-  async save({ sync }: { sync: boolean }): Promise<void> {
-    const buf = Buffer.allocUnsafe(this.count * TIME_INDEX_ENTRY_SIZE);
-    for (let i = 0; i < this.count; i++) {
-      buf.writeBigInt64BE(this.timestamps[i]!, i * TIME_INDEX_ENTRY_SIZE);
-      buf.writeUInt32BE(this.relativeOffsets[i]!, i * TIME_INDEX_ENTRY_SIZE + 8);
-    }
-    this.dirty = false;
-    const handle = await open(this.path, 'w');
-    try {
-      await handle.writeFile(buf);
-      if (sync) await handle.sync();
-    } finally {
-      await handle.close();
-    }
   }
 
   /** Loads the file; null when missing or not strictly increasing (the caller rebuilds it). */
   static async load(path: string, baseOffset: bigint, nextOffset: bigint): Promise<TimeIndex | null> {
-    let buf: Buffer;
-    try {
-      buf = await readFile(path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
-    if (buf.length % TIME_INDEX_ENTRY_SIZE !== 0) return null;
+    const buf = await readIndexFile(path, TIME_INDEX_ENTRY_SIZE);
+    if (buf === null) return null;
     const index = new TimeIndex(path, baseOffset);
     const n = buf.length / TIME_INDEX_ENTRY_SIZE;
     const maxRelative = nextOffset - baseOffset;
@@ -126,7 +62,7 @@ export class TimeIndex {
       if (BigInt(rel) >= maxRelative) return null;
       if (i > 0 && (timestamp <= index.timestamps[i - 1]! || rel <= index.relativeOffsets[i - 1]!))
         return null;
-      if (index.count === index.timestamps.length) index.grow();
+      index.ensureCapacity();
       index.timestamps[i] = timestamp;
       index.relativeOffsets[i] = rel;
       index.count++;
@@ -134,12 +70,18 @@ export class TimeIndex {
     return index;
   }
 
-  private grow(): void {
-    const ts = new BigInt64Array(this.timestamps.length * 2);
-    ts.set(this.timestamps);
-    const offsets = new Uint32Array(this.relativeOffsets.length * 2);
-    offsets.set(this.relativeOffsets);
-    this.timestamps = ts;
-    this.relativeOffsets = offsets;
+  protected entrySize(): number {
+    return TIME_INDEX_ENTRY_SIZE;
+  }
+
+  protected writeEntry(buf: Buffer, at: number, i: number): void {
+    buf.writeBigInt64BE(this.timestamps[i]!, at);
+    buf.writeUInt32BE(this.relativeOffsets[i]!, at + 8);
+  }
+
+  protected growColumns(capacity: number): void {
+    const timestamps = new BigInt64Array(capacity);
+    timestamps.set(this.timestamps);
+    this.timestamps = timestamps;
   }
 }
