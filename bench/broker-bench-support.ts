@@ -219,6 +219,35 @@ export interface ThroughputResult {
   fractionOfDisk: number;
 }
 
+/** A result row: rates follow from the record size, count and time, beside the run's ceilings. */
+export function throughputResult(
+  row: Omit<ThroughputResult, 'recordsPerSec' | 'mbPerSec' | 'fractionOfDisk'>,
+): ThroughputResult {
+  const mbPerSec = (row.records * row.recordSize) / MiB / row.seconds;
+  return {
+    ...row,
+    recordsPerSec: row.records / row.seconds,
+    mbPerSec,
+    fractionOfDisk: mbPerSec / row.diskMbPerSec,
+  };
+}
+
+/** Records in `topic`'s log (sum of partition end offsets): a produce run counts only if all landed. */
+export async function storedRecords(bootstrap: string, topic: string): Promise<number> {
+  const admin = await KafkaAdmin.create({ bootstrapServers: bootstrap.split(',') });
+  try {
+    const ends = await admin.listOffsets(topic, 'latest');
+    return [...ends.values()].reduce((sum, o) => sum + Number(o), 0);
+  } finally {
+    await admin.close();
+  }
+}
+
+/** kcat can exit 0 after failed deliveries; its stderr is what tells. */
+export function assertKcatClean(run: KcatRun): void {
+  if (/fail|error/i.test(run.stderr)) throw new Error(`kcat reported: ${run.stderr.slice(-500)}`);
+}
+
 export function printThroughput(results: readonly ThroughputResult[]): void {
   const n = (v: number) => Math.round(v).toLocaleString('en-US');
   console.log(

@@ -14,11 +14,11 @@ import {
   printThroughput,
   runKcat,
   startBenchBroker,
+  throughputResult,
   writeRecordFile,
   type ThroughputResult,
 } from './broker-bench-support.js';
 
-const MiB = 1024 * 1024;
 const partitions = numberArg('partitions', 1);
 const cases = [
   { size: 100, records: numberArg('records-100', 2_000_000) },
@@ -59,19 +59,17 @@ try {
     ]);
     if (run.stdoutBytes !== records)
       throw new Error(`${topic}: consumed ${run.stdoutBytes} of ${records} records`);
-    const mbPerSec = (records * size) / MiB / run.seconds;
-    results.push({
-      bench: 'consume',
-      name: `kcat consume ${size} B (${partitions}p)`,
-      recordSize: size,
-      records,
-      seconds: run.seconds,
-      recordsPerSec: records / run.seconds,
-      mbPerSec,
-      loopbackMbPerSec,
-      diskMbPerSec,
-      fractionOfDisk: mbPerSec / diskMbPerSec,
-    });
+    results.push(
+      throughputResult({
+        bench: 'consume',
+        name: `kcat consume ${size} B (${partitions}p)`,
+        recordSize: size,
+        records,
+        seconds: run.seconds,
+        loopbackMbPerSec,
+        diskMbPerSec,
+      }),
+    );
   }
 } finally {
   await broker.close();

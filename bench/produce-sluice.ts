@@ -7,9 +7,9 @@
  *   npx tsx bench/produce-sluice.ts [--records N] [--partitions P] [--rounds R]
  */
 import { performance } from 'node:perf_hooks';
-import { KafkaAdmin } from '../client/admin.js';
 import { Producer } from '../producer/producer.js';
 import {
+  assertKcatClean,
   createTopic,
   kcatProducerArgs,
   measureDisk,
@@ -18,6 +18,8 @@ import {
   printThroughput,
   runKcat,
   startBenchBroker,
+  storedRecords,
+  throughputResult,
   writeRecordFile,
   type ThroughputResult,
 } from './broker-bench-support.js';
@@ -27,16 +29,6 @@ const SIZE = 100;
 const records = numberArg('records', 1_000_000);
 const partitions = numberArg('partitions', 1);
 const rounds = numberArg('rounds', 1);
-
-async function storedRecords(bootstrap: string, topic: string): Promise<number> {
-  const admin = await KafkaAdmin.create({ bootstrapServers: [bootstrap] });
-  try {
-    const ends = await admin.listOffsets(topic, 'latest');
-    return [...ends.values()].reduce((sum, o) => sum + Number(o), 0);
-  } finally {
-    await admin.close();
-  }
-}
 
 /** Sends `count` records, keeping at most the buffer's worth outstanding (back-pressure), all acked. */
 async function sluiceProduce(
@@ -82,28 +74,23 @@ try {
   const loopbackMbPerSec = await measureLoopback();
   const diskMbPerSec = await measureDisk(broker.dataDir, records * SIZE);
   const file = await writeRecordFile(broker.dataDir, SIZE, records);
-  const row = (name: string, seconds: number): ThroughputResult => {
-    const mbPerSec = (records * SIZE) / MiB / seconds;
-    return {
+  const row = (name: string, seconds: number): ThroughputResult =>
+    throughputResult({
       bench: 'produce',
       name,
       recordSize: SIZE,
       records,
       seconds,
-      recordsPerSec: records / seconds,
-      mbPerSec,
       loopbackMbPerSec,
       diskMbPerSec,
-      fractionOfDisk: mbPerSec / diskMbPerSec,
-    };
-  };
+    });
   for (let round = 0; round < rounds; round++) {
     const runs: Array<[string, (topic: string) => Promise<number>]> = [
       [
         'kcat',
         async (topic) => {
           const run = await runKcat(kcatProducerArgs(broker.bootstrap, topic, file));
-          if (/fail|error/i.test(run.stderr)) throw new Error(`kcat reported: ${run.stderr.slice(-500)}`);
+          assertKcatClean(run);
           return run.seconds;
         },
       ],

@@ -6,9 +6,9 @@
  *
  *   npx tsx bench/produce.ts [--records-100 N] [--records-1k N] [--partitions P]
  */
-import { KafkaAdmin } from '../client/admin.js';
 import { createReplicatedTopic, startBenchCluster } from './bench-cluster.js';
 import {
+  assertKcatClean,
   createTopic,
   kcatProducerArgs,
   measureDisk,
@@ -17,11 +17,12 @@ import {
   printThroughput,
   runKcat,
   startBenchBroker,
+  storedRecords,
+  throughputResult,
   writeRecordFile,
   type ThroughputResult,
 } from './broker-bench-support.js';
 
-const MiB = 1024 * 1024;
 const REPLICATED_TARGET = 0.4;
 const partitions = numberArg('partitions', 1);
 const cases = [
@@ -53,26 +54,19 @@ async function measure(target: Target, size: number, records: number, loopbackMb
     a === 'acks=1' ? `acks=${target.acks}` : a,
   );
   const run = await runKcat(args);
-  if (/fail|error/i.test(run.stderr)) throw new Error(`kcat reported: ${run.stderr.slice(-500)}`);
+  assertKcatClean(run);
   // Every record must have landed: the run counts only if the log holds all of them.
-  const admin = await KafkaAdmin.create({ bootstrapServers: target.bootstrap.split(',') });
-  const ends = await admin.listOffsets(topic, 'latest');
-  await admin.close();
-  const stored = [...ends.values()].reduce((sum, o) => sum + Number(o), 0);
+  const stored = await storedRecords(target.bootstrap, topic);
   if (stored !== records) throw new Error(`${topic}: ${stored} records stored, ${records} produced`);
-  const mbPerSec = (records * size) / MiB / run.seconds;
-  const result: ProduceResult = {
+  const result: ProduceResult = throughputResult({
     bench: 'produce',
     name: `kcat produce ${size} B ${target.label} (${partitions}p)`,
     recordSize: size,
     records,
     seconds: run.seconds,
-    recordsPerSec: records / run.seconds,
-    mbPerSec,
     loopbackMbPerSec,
     diskMbPerSec,
-    fractionOfDisk: mbPerSec / diskMbPerSec,
-  };
+  });
   return result;
 }
 
