@@ -1,9 +1,9 @@
-import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ClusterState } from '../../coordinator/cluster-state.js';
 import { ZooKeeperSession } from '../../coordinator/zk-session.js';
 import { projectRoot, runToEnd } from '../support/processes.js';
-import { startSingleBroker, type SingleBroker } from '../support/single-broker.js';
+import { startKafkajsBroker, type KafkajsClient } from '../support/kafkajs-broker.js';
+import { type SingleBroker } from '../support/single-broker.js';
 import { waitFor } from '../support/wait.js';
 import { join } from 'node:path';
 
@@ -13,22 +13,21 @@ import { join } from 'node:path';
  * their commits land in /consumers/<g>/offsets, where `sluice groups describe` reads them.
  */
 
-const { Kafka, logLevel } = kafkajs;
 const TOPIC = 'kjs-group';
 const GROUP = 'kjs-group-g';
 const PARTITIONS = 6;
 const RECORDS = 60_000;
 
 let broker: SingleBroker;
-let kafka: InstanceType<typeof Kafka>;
+let kafka: KafkajsClient;
 
 beforeAll(async () => {
-  broker = await startSingleBroker({ overrides: { 'group.initial.rebalance.delay.ms': '500' } });
-  kafka = new Kafka({ clientId: 'kjs-group', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS, replicationFactor: 1 }] });
-  await admin.disconnect();
+  ({ broker, kafka } = await startKafkajsBroker({
+    clientId: 'kjs-group',
+    topic: TOPIC,
+    partitions: PARTITIONS,
+    overrides: { 'group.initial.rebalance.delay.ms': '500' },
+  }));
 }, 60_000);
 
 afterAll(async () => {

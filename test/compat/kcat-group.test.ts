@@ -1,29 +1,28 @@
-import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startProcess, type RunningProcess } from '../support/processes.js';
-import { startSingleBroker, type SingleBroker } from '../support/single-broker.js';
+import { startKafkajsBroker, type KafkajsClient } from '../support/kafkajs-broker.js';
+import { type SingleBroker } from '../support/single-broker.js';
 import { waitFor } from '../support/wait.js';
 
 /**
  * librdkafka's balanced consumer (kcat -G) against the broker's group coordinator: two members split
  * the partitions, commit, stop; restarted, they resume from the committed offsets.
  */
-const { Kafka, logLevel } = kafkajs;
 const TOPIC = 'kcat-group';
 const GROUP = 'kcat-group-g';
 const PARTITIONS = 4;
 const PER_ROUND = 400;
 
 let broker: SingleBroker;
-let kafka: InstanceType<typeof Kafka>;
+let kafka: KafkajsClient;
 
 beforeAll(async () => {
-  broker = await startSingleBroker({ overrides: { 'group.initial.rebalance.delay.ms': '300' } });
-  kafka = new Kafka({ clientId: 'kcat-group-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS, replicationFactor: 1 }] });
-  await admin.disconnect();
+  ({ broker, kafka } = await startKafkajsBroker({
+    clientId: 'kcat-group-test',
+    topic: TOPIC,
+    partitions: PARTITIONS,
+    overrides: { 'group.initial.rebalance.delay.ms': '300' },
+  }));
 }, 60_000);
 
 afterAll(async () => {
