@@ -1,10 +1,10 @@
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeRecordBatchSync } from '../../protocol/record-batch.js';
 import { waitFor } from '../support/wait.js';
 import type { RawKafkaConnection } from './broker-test-support.js';
 import {
   consumeAll,
+  produceToPartitionZero,
   startReplicationCluster,
   valuesIn,
   waitForIdenticalReplicas,
@@ -38,25 +38,8 @@ describe('replication across three brokers', () => {
       retry: { retries: 12, initialRetryTime: 100, maxRetryTime: 1_000 },
     });
 
-  const produceOne = (client: RawKafkaConnection, value: string, acks: number, timeoutMs = 5_000) =>
-    client
-      .request(0, 7, {
-        transactionalId: null,
-        acks,
-        timeoutMs,
-        topicData: [
-          {
-            name: topic,
-            partitionData: [
-              {
-                index: 0,
-                records: encodeRecordBatchSync({ records: [{ key: null, value: Buffer.from(value) }] }),
-              },
-            ],
-          },
-        ],
-      })
-      .then((r) => r.responses[0]!.partitionResponses[0]!);
+  const produceOne = (client: RawKafkaConnection, value: string, acks: number) =>
+    produceToPartitionZero(client, topic, [value], acks, 5_000);
 
   it('kafkajs acks=all produce lands byte-identical on all three replicas; consumers see it', async () => {
     const admin = kafka().admin();

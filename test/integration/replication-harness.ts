@@ -7,7 +7,7 @@ import { ClusterState } from '../../coordinator/cluster-state.js';
 import { startZooKeeperServer, type EmbeddedZooKeeper } from '../../coordinator/server/index.js';
 import { ZooKeeperSession } from '../../coordinator/zk-session.js';
 import type { PartitionState } from '../../coordinator/zk-paths.js';
-import { decodeRecordBatchesSync } from '../../protocol/record-batch.js';
+import { decodeRecordBatchesSync, encodeRecordBatchSync } from '../../protocol/record-batch.js';
 import { freePorts } from '../support/ports.js';
 import { waitFor } from '../support/wait.js';
 import { RawKafkaConnection } from './broker-test-support.js';
@@ -120,6 +120,27 @@ export async function waitForIdenticalReplicas(
     },
     { timeoutMs: 20_000, what: `replicas ${ids.join(',')} of ${topic}-${partition} byte-identical` },
   );
+}
+
+/** Produce v7 of `values` (one batch) to partition 0 of `topic`; resolves to that partition's response. */
+export function produceToPartitionZero(
+  client: RawKafkaConnection,
+  topic: string,
+  values: string[],
+  acks: number,
+  timeoutMs = 10_000,
+) {
+  const records = encodeRecordBatchSync({
+    records: values.map((value) => ({ key: null, value: Buffer.from(value) })),
+  });
+  return client
+    .request(0, 7, {
+      transactionalId: null,
+      acks,
+      timeoutMs,
+      topicData: [{ name: topic, partitionData: [{ index: 0, records }] }],
+    })
+    .then((r) => r.responses[0]!.partitionResponses[0]!);
 }
 
 /** Record values in log bytes, in offset order. */

@@ -3,7 +3,12 @@ import { encodeRecordBatchSync } from '../../protocol/record-batch.js';
 import { freePort } from '../support/ports.js';
 import { waitFor } from '../support/wait.js';
 import type { RawKafkaConnection } from './broker-test-support.js';
-import { consumeAll, startReplicationCluster, type ReplicationCluster } from './replication-harness.js';
+import {
+  consumeAll,
+  produceToPartitionZero,
+  startReplicationCluster,
+  type ReplicationCluster,
+} from './replication-harness.js';
 
 /**
  * A follower that is registered (so the controller counts it live and puts it in the ISR) but never
@@ -34,24 +39,7 @@ describe('ISR and the high watermark with a stalled follower', () => {
   });
 
   const produce = (value: string, acks: number, timeoutMs = 10_000) =>
-    client
-      .request(0, 7, {
-        transactionalId: null,
-        acks,
-        timeoutMs,
-        topicData: [
-          {
-            name: topic,
-            partitionData: [
-              {
-                index: 0,
-                records: encodeRecordBatchSync({ records: [{ key: null, value: Buffer.from(value) }] }),
-              },
-            ],
-          },
-        ],
-      })
-      .then((r) => r.responses[0]!.partitionResponses[0]!);
+    produceToPartitionZero(client, topic, [value], acks, timeoutMs);
 
   it('uncommitted records stay invisible; the lagging follower is dropped; then 20 and 19', async () => {
     // Wait until the controller (broker 1) sees broker 9 live, then create [1, 9].

@@ -7,6 +7,7 @@ import { waitFor } from '../support/wait.js';
 import type { RawKafkaConnection } from './broker-test-support.js';
 import {
   consumeAll,
+  produceToPartitionZero,
   replicaBytes,
   startReplicationCluster,
   valuesIn,
@@ -17,15 +18,7 @@ import {
 const batch = (...values: string[]) =>
   encodeRecordBatchSync({ records: values.map((v) => ({ key: null, value: Buffer.from(v) })) });
 
-const produce = (client: RawKafkaConnection, topic: string, values: string[], acks: number) =>
-  client
-    .request(0, 7, {
-      transactionalId: null,
-      acks,
-      timeoutMs: 10_000,
-      topicData: [{ name: topic, partitionData: [{ index: 0, records: batch(...values) }] }],
-    })
-    .then((r) => r.responses[0]!.partitionResponses[0]!);
+const produce = produceToPartitionZero;
 
 async function createTopic(
   client: RawKafkaConnection,
