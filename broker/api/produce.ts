@@ -6,7 +6,8 @@
 // 19 NOT_ENOUGH_REPLICAS (ISR below min.insync.replicas with acks=-1, before appending),
 // 20 NOT_ENOUGH_REPLICAS_AFTER_APPEND (the ISR shrank below it while waiting), 7 REQUEST_TIMED_OUT
 // (the ISR did not catch up within timeout_ms), 6 when leadership moved while waiting.
-// Not implemented: transactions, idempotent de-duplication, LogAppendTime stamping, record errors.
+// Idempotent producers: duplicates of a producer's last 5 batches get their original offsets, gaps 45,
+// fenced epochs 47 (broker/producer-state). Not implemented: transactions, LogAppendTime stamping, record errors.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ProduceResponse } from '../../protocol/index.js';
 import { produceRequest } from '../../protocol/messages/produce.js';
@@ -18,6 +19,7 @@ import {
 } from '../../protocol/record-batch-header.js';
 import type { BrokerServices } from '../broker-services.js';
 import { LogError } from '../log/log-errors.js';
+import { appendAsLeaderIdempotent } from '../producer-state/idempotent-append.js';
 import { defineApiHandler } from './api-handler.js';
 
 type PartitionResponse = ProduceResponse['responses'][number]['partitionResponses'][number];
@@ -87,7 +89,9 @@ async function producePartition(
   }
   try {
     const term = partition.leaderTerm;
-    const result = await partition.appendAsLeader(records);
+    const outcome = await appendAsLeaderIdempotent(partition, records);
+    if (outcome.kind === 'reject') return fail(outcome.errorCode, outcome.message);
+    const { result } = outcome;
     if (acks === -1) {
       const committed = await partition.waitForIsr(result.lastOffset, timeoutMs);
       if (!committed || partition.leaderTerm !== term) {

@@ -9,6 +9,7 @@ import { createTopicsHandler } from './create-topics.js';
 import { deleteTopicsHandler } from './delete-topics.js';
 import { describeConfigsHandler } from './describe-configs.js';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
+import { initProducerIdHandler } from './init-producer-id.js';
 import { findCoordinatorHandler } from './find-coordinator.js';
 import { joinGroupHandler } from './join-group.js';
 import { syncGroupHandler } from './sync-group.js';
@@ -33,6 +34,7 @@ const HANDLERS: ReadonlyArray<ApiHandler<ApiKey>> = [
   createTopicsHandler,
   deleteTopicsHandler,
   offsetForLeaderEpochHandler,
+  initProducerIdHandler,
   describeConfigsHandler,
   findCoordinatorHandler,
   joinGroupHandler,
