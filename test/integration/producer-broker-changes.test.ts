@@ -89,7 +89,6 @@ describe('producer following broker changes through ZooKeeper', () => {
 
     const producer = new Producer({
       zookeeper: zookeeper.connectionString,
-      idempotent: false,
       acks: 'all',
       lingerMs: 2,
       retryBackoffMs: 50,
