@@ -1,5 +1,7 @@
 import { assertLegalName, type ReplicaAssignment, type TopicConfig } from '../coordinator/zk-paths.js';
 import { ErrorCode } from '../protocol/errors.js';
+import { ControllerRequestError } from './controller/controller-errors.js';
+import { assignReplicasToBrokers } from './controller/replica-assignment.js';
 
 /**
  * Validation of topic-creation requests at the broker's edge (CreateTopics, auto-creation): legal
@@ -42,38 +44,19 @@ export function checkTopicName(name: string): void {
   }
 }
 
-/**
- * Kafka's rack-unaware assignment: a random start broker and a random shift between the first and
- * following replicas, so partitions and leaders spread evenly over brokers sorted by id.
- */
+/** Kafka's rack-unaware assignment: the controller's algorithm, with its refusals as TopicCreationError. */
 export function assignReplicas(
   brokerIds: readonly number[],
   numPartitions: number,
   replicationFactor: number,
   random: () => number = Math.random,
 ): ReplicaAssignment {
-  const brokers = [...brokerIds].sort((a, b) => a - b);
-  const n = brokers.length;
-  if (replicationFactor > n) {
-    throw new TopicCreationError(
-      ErrorCode.INVALID_REPLICATION_FACTOR,
-      `replication factor ${replicationFactor} is larger than the ${n} live broker(s)`,
-    );
+  try {
+    return assignReplicasToBrokers(brokerIds, numPartitions, replicationFactor, { random });
+  } catch (error) {
+    if (error instanceof ControllerRequestError) throw new TopicCreationError(error.code, error.message);
+    throw error;
   }
-  const startIndex = Math.floor(random() * n);
-  let shift = Math.floor(random() * n);
-  const result: ReplicaAssignment = [];
-  for (let p = 0; p < numPartitions; p++) {
-    if (p > 0 && p % n === 0) shift++;
-    const first = (p + startIndex) % n;
-    const replicas = [brokers[first]!];
-    for (let j = 0; j < replicationFactor - 1; j++) {
-      const step = 1 + ((shift + j) % (n - 1));
-      replicas.push(brokers[(first + step) % n]!);
-    }
-    result.push(replicas);
-  }
-  return result;
 }
 
 /** Validates a request against the live brokers and returns the assignment it would get. */
