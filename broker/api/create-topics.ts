@@ -11,8 +11,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/index.js';
 import { createTopicsRequest } from '../../protocol/messages/create-topics.js';
 import type { BrokerServices } from '../broker-services.js';
-import { ControllerRequestError } from '../controller/index.js';
-import { planTopic, TopicCreationError, type TopicCreationRequest } from '../topic-creator.js';
+import { ControllerRequestError, planTopicAssignment, type CreateTopicOptions } from '../controller/index.js';
 import { defineApiHandler } from './api-handler.js';
 import { brokerDefaultFor, isTopicConfigKey, TOPIC_CONFIG_KEYS } from './topic-configs.js';
 
@@ -85,34 +84,21 @@ async function createTopic(
     }
     assignments[partitionIndex] = brokerIds;
   }
-  const request: TopicCreationRequest = {
-    name: topic.name,
-    numPartitions: topic.numPartitions === -1 ? broker.config.numPartitions : topic.numPartitions,
-    replicationFactor:
-      topic.replicationFactor === -1 ? broker.config.defaultReplicationFactor : topic.replicationFactor,
-    assignments: manual ? assignments : undefined,
-    config,
-  };
+  const request: CreateTopicOptions = manual
+    ? { assignment: assignments, config }
+    : { partitions: topic.numPartitions, replicationFactor: topic.replicationFactor, config };
   let assignment: number[][];
   try {
-    const live = broker.metadata.liveBrokerIds();
     if (broker.metadata.topics.has(topic.name)) {
-      throw new TopicCreationError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic ${topic.name} already exists`);
+      throw new ControllerRequestError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic ${topic.name} already exists`);
     }
-    // Checked here too for the limits the controller does not know (partition cap, hostile counts).
-    assignment = planTopic(request, live);
-    if (!validateOnly) {
-      const controller = await broker.controller;
-      assignment = await controller.createTopic(topic.name, {
-        partitions: request.numPartitions,
-        replicationFactor: request.replicationFactor,
-        assignment: request.assignments,
-        config,
-      });
-    }
+    // One set of checks (broker/controller/topic-plan.ts): the controller plans what it writes, and a
+    // dry run plans the same way against this broker's view of the live brokers.
+    assignment = validateOnly
+      ? planTopicAssignment(topic.name, request, broker.metadata.liveBrokerIds(), broker.config)
+      : await (await broker.controller).createTopic(topic.name, request);
   } catch (error) {
-    if (error instanceof TopicCreationError || error instanceof ControllerRequestError)
-      return failure(topic.name, error.code, error.message);
+    if (error instanceof ControllerRequestError) return failure(topic.name, error.code, error.message);
     broker.logger.error({ err: error, topic: topic.name }, 'topic creation failed');
     return failure(topic.name, ErrorCode.UNKNOWN_SERVER_ERROR, (error as Error).message);
   }

@@ -7,8 +7,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { MetadataResponse } from '../../protocol/index.js';
 import { metadataRequest } from '../../protocol/messages/metadata.js';
 import type { BrokerServices } from '../broker-services.js';
-import { ControllerRequestError } from '../controller/index.js';
-import { checkTopicName, TopicCreationError } from '../topic-creator.js';
+import { checkTopicName, ControllerRequestError } from '../controller/index.js';
 import { defineApiHandler } from './api-handler.js';
 
 type TopicEntry = MetadataResponse['topics'][number];
@@ -112,7 +111,7 @@ async function missingTopic(
     });
     broker.logger.info({ topic: name }, 'auto-created topic');
   } catch (error) {
-    if (error instanceof TopicCreationError || error instanceof ControllerRequestError) {
+    if (error instanceof ControllerRequestError) {
       if (error.code !== ErrorCode.TOPIC_ALREADY_EXISTS) return entry(error.code);
     } else {
       broker.logger.warn({ err: error, topic: name }, 'auto-create failed');

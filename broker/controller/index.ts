@@ -8,4 +8,10 @@ export {
 } from './controller.js';
 export { ControllerRequestError } from './controller-errors.js';
 export { assignReplicasToBrokers, type ReplicaAssignmentOptions } from './replica-assignment.js';
-export { planTopicAssignment, type CreateTopicOptions, type TopicDefaults } from './topic-plan.js';
+export {
+  checkTopicName,
+  MAX_PARTITIONS_PER_TOPIC,
+  planTopicAssignment,
+  type CreateTopicOptions,
+  type TopicDefaults,
+} from './topic-plan.js';

@@ -3,6 +3,13 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { ControllerRequestError } from './controller-errors.js';
 import { assignReplicasToBrokers, type ReplicaAssignmentOptions } from './replica-assignment.js';
 
+/**
+ * The one place a topic request is checked: CreateTopics (also with validate_only), Metadata
+ * auto-creation and the CLI all reach it, through `controller.createTopic` or directly. Refusals are
+ * ControllerRequestError with the code CreateTopics returns: 17 INVALID_TOPIC_EXCEPTION,
+ * 37 INVALID_PARTITIONS, 38 INVALID_REPLICATION_FACTOR, 39 INVALID_REPLICA_ASSIGNMENT.
+ */
+
 /** What a CreateTopics request (or the CLI, or auto-creation) asks for. */
 export interface CreateTopicOptions {
   /** Number of partitions; absent or -1 = the broker's num.partitions. Ignored with `assignment`. */
@@ -21,9 +28,47 @@ export interface TopicDefaults {
 }
 
 /**
+ * The topic znode holds the whole assignment and ZooKeeper caps a znode near 1 MiB, so a larger
+ * topic could never be written; refusing early also keeps a hostile request from allocating billions.
+ */
+export const MAX_PARTITIONS_PER_TOPIC = 50_000;
+
+/** Kafka's legal topic names: 1–249 of [a-zA-Z0-9._-], not '.' or '..' (17 INVALID_TOPIC_EXCEPTION). */
+export function checkTopicName(name: string): void {
+  try {
+    assertLegalName('topic', name);
+  } catch (error) {
+    throw new ControllerRequestError(ErrorCode.INVALID_TOPIC_EXCEPTION, (error as Error).message);
+  }
+}
+
+function checkPartitionCap(partitions: number): void {
+  if (partitions > MAX_PARTITIONS_PER_TOPIC)
+    throw new ControllerRequestError(
+      ErrorCode.INVALID_PARTITIONS,
+      `at most ${MAX_PARTITIONS_PER_TOPIC} partitions per topic (the assignment must fit one znode)`,
+    );
+}
+
+/** A manual assignment names only live brokers, never one twice in a partition, same size everywhere. */
+function checkManualAssignment(manual: ReplicaAssignment, liveBrokerIds: readonly number[]): void {
+  checkPartitionCap(manual.length);
+  const size = manual[0]?.length ?? 0;
+  manual.forEach((replicas, partition) => {
+    const invalid = (why: string) =>
+      new ControllerRequestError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `partition ${partition} ${why}`);
+    if (!replicas || replicas.length === 0) throw invalid('has no replicas');
+    if (new Set(replicas).size !== replicas.length) throw invalid('repeats a broker');
+    if (replicas.length !== size) throw invalid(`has ${replicas.length} replicas, partition 0 has ${size}`);
+    const unknown = replicas.filter((id) => !liveBrokerIds.includes(id));
+    if (unknown.length > 0) throw invalid(`names broker(s) ${unknown.join(',')} that are not live`);
+  });
+}
+
+/**
  * Validates a topic request against the live brokers and returns the replica assignment to write
- * (Kafka's checks: legal name, ≥ 1 partition, 1 ≤ RF ≤ live brokers; a manual assignment names only
- * live brokers, never one twice in a partition, and gives every partition the same number of replicas).
+ * (Kafka's checks: legal name, 1 ≤ partitions ≤ MAX_PARTITIONS_PER_TOPIC, 1 ≤ RF ≤ live brokers, or a
+ * valid manual assignment, which is returned as given).
  */
 export function planTopicAssignment(
   name: string,
@@ -32,23 +77,10 @@ export function planTopicAssignment(
   defaults: TopicDefaults,
   assignmentOptions: ReplicaAssignmentOptions = {},
 ): ReplicaAssignment {
-  try {
-    assertLegalName('topic', name);
-  } catch (error) {
-    throw new ControllerRequestError(ErrorCode.INVALID_TOPIC_EXCEPTION, (error as Error).message);
-  }
+  checkTopicName(name);
   const manual = options.assignment;
   if (manual && manual.length > 0) {
-    const size = manual[0]?.length ?? 0;
-    manual.forEach((replicas, partition) => {
-      const invalid = (why: string) =>
-        new ControllerRequestError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `partition ${partition} ${why}`);
-      if (!replicas || replicas.length === 0) throw invalid('has no replicas');
-      if (new Set(replicas).size !== replicas.length) throw invalid('repeats a broker');
-      if (replicas.length !== size) throw invalid(`has ${replicas.length} replicas, partition 0 has ${size}`);
-      const unknown = replicas.filter((id) => !liveBrokerIds.includes(id));
-      if (unknown.length > 0) throw invalid(`names broker(s) ${unknown.join(',')} that are not live`);
-    });
+    checkManualAssignment(manual, liveBrokerIds);
     return manual.map((replicas) => [...replicas]);
   }
   const partitions =
@@ -59,5 +91,7 @@ export function planTopicAssignment(
     options.replicationFactor === undefined || options.replicationFactor === -1
       ? defaults.defaultReplicationFactor
       : options.replicationFactor;
+  checkPartitionCap(partitions);
+  // The assignment algorithm refuses partitions < 1 (37) and RF < 1 or above the live brokers (38).
   return assignReplicasToBrokers(liveBrokerIds, partitions, replicationFactor, assignmentOptions);
 }

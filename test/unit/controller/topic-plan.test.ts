@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { planTopicAssignment } from '../../../broker/controller/topic-plan.js';
+import { MAX_PARTITIONS_PER_TOPIC, planTopicAssignment } from '../../../broker/controller/topic-plan.js';
 import { ControllerRequestError } from '../../../broker/controller/controller-errors.js';
 import {
   decodeControlledShutdownRequest,
@@ -49,6 +50,79 @@ describe('planTopicAssignment', () => {
     expect(codeOf(() => planTopicAssignment('t', { assignment: [[1, 2], [1]] }, [1, 2], defaults))).toBe(39);
     expect(codeOf(() => planTopicAssignment('t', { replicationFactor: 4 }, [1, 2, 3], defaults))).toBe(38);
     expect(codeOf(() => planTopicAssignment('t', { partitions: 0 }, [1, 2, 3], defaults))).toBe(37);
+  });
+  it('refuses what CreateTopics refuses, with the same codes (38, 17, 37, 39)', () => {
+    const plan = (name: string, options: Parameters<typeof planTopicAssignment>[1], live: number[]) =>
+      codeOf(() => planTopicAssignment(name, options, live, defaults));
+    expect(plan('t', { partitions: 1, replicationFactor: 3 }, [1, 2])).toBe(38);
+    expect(plan('t', { partitions: 1, replicationFactor: 1 }, [])).toBe(38);
+    expect(plan('a b', { partitions: 1, replicationFactor: 1 }, [1])).toBe(17);
+    expect(plan('..', { partitions: 1, replicationFactor: 1 }, [1])).toBe(17);
+    expect(plan('t', { partitions: 0, replicationFactor: 1 }, [1])).toBe(37);
+    expect(plan('t', { partitions: -1, replicationFactor: -1, assignment: [[1, 1]] }, [1])).toBe(39);
+    expect(plan('t', { partitions: -1, replicationFactor: -1, assignment: [[7]] }, [1])).toBe(39);
+    expect(planTopicAssignment('t', { partitions: 2, replicationFactor: 1 }, [1], defaults)).toEqual([
+      [1],
+      [1],
+    ]);
+  });
+  it('caps partitions per topic (the assignment must fit one znode), counted or manual (37)', () => {
+    const over = MAX_PARTITIONS_PER_TOPIC + 1;
+    expect(codeOf(() => planTopicAssignment('t', { partitions: over }, [1], defaults))).toBe(37);
+    const manual = Array.from({ length: over }, () => [1]);
+    expect(codeOf(() => planTopicAssignment('t', { assignment: manual }, [1], defaults))).toBe(37);
+    expect(
+      planTopicAssignment('t', { partitions: MAX_PARTITIONS_PER_TOPIC, replicationFactor: 1 }, [1], defaults),
+    ).toHaveLength(MAX_PARTITIONS_PER_TOPIC);
+  });
+  it('assigns with the controller algorithm: distinct live replicas, leaders spread within ±1', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 0, max: 50 }), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.double({ min: 0, max: 0.999, noNaN: true }),
+        (brokers, partitions, rfWanted, seed) => {
+          const rf = Math.min(rfWanted, brokers.length);
+          const assignment = planTopicAssignment(
+            't',
+            { partitions, replicationFactor: rf },
+            brokers,
+            defaults,
+            { random: () => seed },
+          );
+          expect(assignment).toHaveLength(partitions);
+          const leaders = new Map<number, number>();
+          for (const replicas of assignment) {
+            expect(replicas).toHaveLength(rf);
+            expect(new Set(replicas).size).toBe(rf);
+            for (const id of replicas) expect(brokers).toContain(id);
+            leaders.set(replicas[0]!, (leaders.get(replicas[0]!) ?? 0) + 1);
+          }
+          const counts = [...leaders.values()];
+          if (partitions >= brokers.length) expect(leaders.size).toBe(brokers.length);
+          expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+  it('matches Kafka for a fixed start: brokers 0-4, 10 partitions, rf 3, start index 0, shift 0', () => {
+    const assignment = planTopicAssignment(
+      't',
+      { partitions: 10, replicationFactor: 3 },
+      [0, 1, 2, 3, 4],
+      defaults,
+      { random: () => 0 },
+    );
+    expect(assignment.slice(0, 6)).toEqual([
+      [0, 1, 2],
+      [1, 2, 3],
+      [2, 3, 4],
+      [3, 4, 0],
+      [4, 0, 1],
+      [0, 2, 3],
+    ]);
   });
 });
 
