@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -12,6 +12,7 @@ import {
 import { ClusterState } from '../../coordinator/cluster-state.js';
 import { startZooKeeperServer } from '../../coordinator/server/index.js';
 import { ZooKeeperSession } from '../../coordinator/zk-session.js';
+import { configureLogging, LOG_LEVELS, type LogFormat, type LogLevel } from '../../log/logger.js';
 import { integerOption, keyValueOption } from './client-options.js';
 
 interface DevOptions {
@@ -22,6 +23,8 @@ interface DevOptions {
   host: string;
   zookeeperEnsemble?: number;
   override?: Record<string, string>;
+  logLevel: LogLevel;
+  logFormat: LogFormat;
 }
 
 /** Whichever ZooKeeper the brokers use: the embedded server or a local Apache ensemble. */
@@ -45,6 +48,9 @@ const START_TIMEOUT_MS = 60_000;
 /**
  * `sluice dev`: the embedded coordinator (in this process) and N brokers (child processes running
  * `sluice broker`), one process tree for a laptop. Ctrl-C stops the brokers first, then the coordinator.
+ * What a new user needs (addresses, how to stop) goes to stdout as `sluice dev: …` lines; the
+ * coordinator's and brokers' logs go to stderr at `warn` unless --log-level asks for more, as one
+ * readable line per record (`--log-format json` keeps pino's JSON).
  */
 export function registerDevCommand(program: Command): void {
   program
@@ -71,6 +77,31 @@ export function registerDevCommand(program: Command): void {
       integerOption('zookeeper ensemble', 1, 9),
     )
     .option('--override <key=value>', 'broker config for every broker (repeatable)', keyValueOption)
+    .addOption(
+      new Option('--log-level <level>', 'coordinator and broker log level (logs go to stderr)')
+        .choices(LOG_LEVELS)
+        .default('warn')
+        .env('SLUICE_LOG_LEVEL'),
+    )
+    .addOption(
+      new Option('--log-format <format>', 'pretty: one readable line per log record; json: pino JSON')
+        .choices(['pretty', 'json'])
+        .default('pretty')
+        .env('SLUICE_LOG_FORMAT'),
+    )
+    .addHelpText(
+      'after',
+      `
+Prints the bootstrap servers and the ZooKeeper address on stdout. The coordinator's and brokers'
+logs go to stderr: warnings and errors only, unless --log-level (or SLUICE_LOG_LEVEL) asks for more.
+
+Examples:
+  sluice dev                          one broker on 127.0.0.1:9092, coordinator on 127.0.0.1:2181
+  sluice dev --brokers 3              three brokers (9092-9094), replication factor 3 by default
+  sluice dev --log-level info         also show the brokers' and coordinator's info logs
+  SLUICE_LOG_LEVEL=debug sluice dev   more still, through the environment
+`,
+    )
     .action(async (options: DevOptions) => {
       if (options.zookeeperEnsemble !== undefined && !apacheZooKeeperAvailable()) {
         console.error(`sluice dev: --zookeeper-ensemble: ${APACHE_ZOOKEEPER_INSTALL_HINT}`);
@@ -84,6 +115,8 @@ export function registerDevCommand(program: Command): void {
 async function runDev(options: DevOptions): Promise<number> {
   const dataDir = resolve(options.dataDir);
   const say = (line: string) => console.log(`sluice dev: ${line}`);
+  configureLogging({ level: options.logLevel, format: options.logFormat });
+  const brokerEnv = { SLUICE_LOG_LEVEL: options.logLevel, SLUICE_LOG_FORMAT: options.logFormat };
   const brokers: BrokerChild[] = [];
   let coordinator: DevCoordinator | undefined;
   let stopping = false;
@@ -124,7 +157,7 @@ async function runDev(options: DevOptions): Promise<number> {
         'zookeeper.connect': coordinator.connectionString,
       };
       brokers.push(
-        startBrokerChild(id, ports[i]!, logDir, overrides, (b, how) => {
+        startBrokerChild(id, ports[i]!, logDir, overrides, brokerEnv, (b, how) => {
           if (!stopping) say(`broker ${b.id} exited unexpectedly (${how})`);
         }),
       );
@@ -139,6 +172,7 @@ async function runDev(options: DevOptions): Promise<number> {
       say(
         `new topics: replication factor ${effective['default.replication.factor']}, min.insync.replicas ${effective['min.insync.replicas'] ?? 1}`,
       );
+      say(`logs: ${options.logLevel} and above on stderr (--log-level info shows more)`);
       say('press Ctrl-C to stop');
     }
   } catch (error) {
@@ -209,12 +243,16 @@ function startBrokerChild(
   port: number,
   logDir: string,
   overrides: Record<string, string>,
+  logEnv: Record<string, string>,
   onUnexpectedExit: (broker: BrokerChild, how: string) => void,
 ): BrokerChild {
   const script = process.argv[1]!;
   const args = [...process.execArgv, script, 'broker'];
   for (const [key, value] of Object.entries(overrides)) args.push('--override', `${key}=${value}`);
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...logEnv },
+  });
   const broker: BrokerChild = { id, port, logDir, child, exited: Promise.resolve(), listening: false };
   broker.exited = new Promise((done) =>
     child.once('exit', (code, signal) => {
@@ -226,6 +264,8 @@ function startBrokerChild(
     if (line.includes(`sluice broker ${id} listening on`)) broker.listening = true;
     console.log(`[broker ${id}] ${line}`);
   });
+  // Log records (and a crash's stack trace) stay on stderr, tagged with the broker they came from.
+  createInterface({ input: child.stderr! }).on('line', (line) => console.error(`[broker ${id}] ${line}`));
   return broker;
 }
 

@@ -115,9 +115,14 @@ async function expectThreeWayCluster(dev: RunningProcess, bootstrap: string): Pr
 
 describe('sluice dev --brokers 3', () => {
   it('embedded coordinator: three brokers, replication factor 3 by default, SIGINT stops the tree', async () => {
-    const { dev, bootstrap } = await startDev([]);
+    const { dev, bootstrap } = await startDev(['--log-level', 'info']);
     try {
       await expectThreeWayCluster(dev, bootstrap);
+      // --log-level info shows the brokers' info records, one readable line each, tagged per broker.
+      expect(dev.stderr()).toMatch(
+        /^\[broker 1\] \d\d:\d\d:\d\d\.\d{3} INFO {2}broker broker=1: broker started/m,
+      );
+      expect(dev.stderr()).not.toMatch(/"level":/);
       const children = descendantsOf(dev.child.pid!);
       expect(children.filter((pid) => commandOf(pid).includes(' broker '))).toHaveLength(3);
       dev.child.kill('SIGINT');

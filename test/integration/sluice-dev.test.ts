@@ -45,23 +45,18 @@ describe('sluice dev', () => {
   it('starts the coordinator and two brokers, serves kcat, reports a dead child, stops cleanly on SIGINT', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'sluice-dev-'));
     dirs.push(dataDir);
-    const dev = startSluice([
-      'dev',
-      '--brokers',
-      '2',
-      '--port',
-      '0',
-      '--zookeeper-port',
-      '0',
-      '--data-dir',
-      dataDir,
-    ]);
+    const dev = startSluice(
+      ['dev', '--brokers', '2', '--port', '0', '--zookeeper-port', '0', '--data-dir', dataDir],
+      { env: { SLUICE_LOG_LEVEL: undefined } },
+    ); // the default a user gets: warnings and errors only
     try {
       const output = await dev.waitForOutput(/zookeeper: \S+/, 90_000);
       const bootstrap = /bootstrap servers: (\S+)/.exec(output)?.[1];
       const zookeeper = /zookeeper: (\S+)/.exec(output)?.[1];
       expect(bootstrap?.split(',')).toHaveLength(2);
       expect(zookeeper).toMatch(/^127\.0\.0\.1:\d+$/);
+      expect(output).toContain('sluice dev: press Ctrl-C to stop');
+      expect(output).toContain('sluice dev: logs: warn and above on stderr');
 
       const { stdout } = await runToEnd('kcat', ['-L', '-J', '-b', bootstrap!.split(',')[0]!]);
       const metadata = JSON.parse(stdout) as { brokers: { id: number; name: string }[] };
@@ -105,6 +100,8 @@ describe('sluice dev', () => {
       dev.child.kill('SIGINT');
       expect(await dev.exited).toBe(0);
       expect(dev.stdout()).toContain('sluice dev: stopped');
+      // Info records (topic created, controller elected, …) stay out of the way by default.
+      expect(dev.stderr()).not.toMatch(/ INFO |"level":30/);
       await waitFor(() => brokers.every((pid) => !alive(pid)), {
         timeoutMs: 5_000,
         what: 'every broker process to be gone',
