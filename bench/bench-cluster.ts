@@ -11,6 +11,8 @@ import { startBenchBroker, type BenchBroker } from './broker-bench-support.js';
 export interface BenchCluster {
   /** Comma-separated bootstrap list of every broker. */
   bootstrap: string;
+  /** The shared coordinator's connection string. */
+  zookeeper: string;
   brokers: BenchBroker[];
   close(): Promise<void>;
 }
@@ -43,7 +45,12 @@ export async function startBenchCluster(
     await close();
     throw error;
   }
-  return { bootstrap: brokers.map((b) => b.bootstrap).join(','), brokers, close };
+  return {
+    bootstrap: brokers.map((b) => b.bootstrap).join(','),
+    zookeeper: zookeeper.connectionString,
+    brokers,
+    close,
+  };
 }
 
 export async function createReplicatedTopic(

@@ -20,6 +20,8 @@ const MiB = 1024 * 1024;
 
 export interface BenchBroker {
   bootstrap: string;
+  /** The coordinator's connection string (clients that find brokers through ZooKeeper). */
+  zookeeper: string;
   dataDir: string;
   close(): Promise<void>;
 }
@@ -44,7 +46,9 @@ export async function startBenchBroker(overrides: Record<string, string> = {}): 
     'zookeeper.connect': zookeeper.connectionString,
     ...overrides,
   };
-  const args = ['--import', 'tsx', join(projectRoot, 'cli', 'main.ts'), 'broker'];
+  // SLUICE_BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the broker processes.
+  const nodeArgs = (process.env.SLUICE_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const args = [...nodeArgs, '--import', 'tsx', join(projectRoot, 'cli', 'main.ts'), 'broker'];
   for (const [key, value] of Object.entries(config)) args.push('--override', `${key}=${value}`);
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: projectRoot,
@@ -62,6 +66,7 @@ export async function startBenchBroker(overrides: Record<string, string> = {}): 
   });
   return {
     bootstrap: `127.0.0.1:${port}`,
+    zookeeper: config['zookeeper.connect']!,
     dataDir,
     async close() {
       child.kill('SIGTERM');

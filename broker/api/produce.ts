@@ -19,6 +19,7 @@ import {
 } from '../../protocol/record-batch-header.js';
 import type { BrokerServices } from '../broker-services.js';
 import { LogError } from '../log/log-errors.js';
+import { signalAppended } from '../network/produce-pipelining.js';
 import { appendAsLeaderIdempotent } from '../producer-state/idempotent-append.js';
 import { defineApiHandler } from './api-handler.js';
 
@@ -31,13 +32,24 @@ export const produceHandler = defineApiHandler({
   async handle(body, context, broker) {
     const version = context.header.apiVersion;
     const acks = body.acks;
-    const responses = await Promise.all(
+    // Two phases: every partition appends, then (acks=all) waits for its ISR. Between them the
+    // connection may let the next Produce append (produce-pipelining.ts), so appends stay in order.
+    const appended = await Promise.all(
       body.topicData.map(async (topic) => ({
         name: topic.name,
-        partitionResponses: await Promise.all(
+        partitions: await Promise.all(
           topic.partitionData.map((p) =>
-            producePartition(broker, topic.name, p.index, p.records, acks, body.timeoutMs, version),
+            appendPartition(broker, topic.name, p.index, p.records, acks, body.timeoutMs, version),
           ),
+        ),
+      })),
+    );
+    signalAppended(context);
+    const responses = await Promise.all(
+      appended.map(async (topic) => ({
+        name: topic.name,
+        partitionResponses: await Promise.all(
+          topic.partitions.map((p) => (typeof p === 'function' ? p() : p)),
         ),
       })),
     );
@@ -46,7 +58,10 @@ export const produceHandler = defineApiHandler({
   },
 });
 
-async function producePartition(
+/** A partition's answer, or (acks=all, appended) the wait for its ISR that yields the answer. */
+type AppendOutcome = PartitionResponse | (() => Promise<PartitionResponse>);
+
+async function appendPartition(
   broker: BrokerServices,
   topic: string,
   index: number,
@@ -54,7 +69,7 @@ async function producePartition(
   acks: number,
   timeoutMs: number,
   version: number,
-): Promise<PartitionResponse> {
+): Promise<AppendOutcome> {
   const fail = (errorCode: number, errorMessage: string | null = null): PartitionResponse => ({
     index,
     errorCode,
@@ -92,16 +107,7 @@ async function producePartition(
     const outcome = await appendAsLeaderIdempotent(partition, records);
     if (outcome.kind === 'reject') return fail(outcome.errorCode, outcome.message);
     const { result } = outcome;
-    if (acks === -1) {
-      const committed = await partition.waitForIsr(result.lastOffset, timeoutMs);
-      if (!committed || partition.leaderTerm !== term) {
-        // Leadership moved while waiting: the client re-routes and retries.
-        return fail(partition.isLeader ? ErrorCode.REQUEST_TIMED_OUT : ErrorCode.NOT_LEADER_OR_FOLLOWER);
-      }
-      // Committed, but by fewer replicas than asked for (the ISR shrank meanwhile).
-      if (partition.state.isr.length < minInsync) return fail(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
-    }
-    return {
+    const success = (): PartitionResponse => ({
       index,
       errorCode: 0,
       baseOffset: result.baseOffset,
@@ -109,6 +115,17 @@ async function producePartition(
       logStartOffset: partition.log.logStartOffset,
       recordErrors: [],
       errorMessage: null,
+    });
+    if (acks !== -1) return success();
+    return async () => {
+      const committed = await partition.waitForIsr(result.lastOffset, timeoutMs);
+      if (!committed || partition.leaderTerm !== term) {
+        // Leadership moved while waiting: the client re-routes and retries.
+        return fail(partition.isLeader ? ErrorCode.REQUEST_TIMED_OUT : ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      }
+      // Committed, but by fewer replicas than asked for (the ISR shrank meanwhile).
+      if (partition.state.isr.length < minInsync) return fail(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
+      return success();
     };
   } catch (error) {
     if (error instanceof CorruptRecordBatchError || error instanceof LogError) {

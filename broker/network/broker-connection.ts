@@ -3,7 +3,8 @@ import { FrameDecoder, FrameTooLargeError } from '../../protocol/index.js';
 import type { Logger } from '../../log/logger.js';
 import type { ApiRegistry } from '../api/registry.js';
 import type { BrokerServices } from '../broker-services.js';
-import { dispatchRequest } from './request-dispatcher.js';
+import { isProduceFrame, MAX_PIPELINED_PRODUCES } from './produce-pipelining.js';
+import { dispatchRequest, type DispatchOutcome } from './request-dispatcher.js';
 
 export interface ConnectionOptions {
   listenerName: string;
@@ -18,8 +19,9 @@ export interface ConnectionOptions {
 const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 
 /**
- * One client connection: frames in, one request at a time in arrival order, responses in the same
- * order. Anything wrong with what the client sends (oversized frame, malformed request, unsupported
+ * One client connection: frames in, requests served in arrival order, responses in the same order.
+ * One request at a time, except that Produce requests may overlap once the one before has appended
+ * (produce-pipelining.ts). Anything wrong with what the client sends (oversized frame, malformed request, unsupported
  * API) closes this connection only, with a log line saying why.
  */
 export class BrokerConnection {
@@ -27,6 +29,11 @@ export class BrokerConnection {
   private readonly queue: Buffer[] = [];
   private queuedBytes = 0;
   private processing = false;
+  /** Requests dispatched whose responses are not yet written, and whether all of them are Produce. */
+  private inFlight = 0;
+  private inFlightAreProduces = true;
+  /** Settles once every dispatched request's response has been written (in request order). */
+  private responsesWritten: Promise<void> = Promise.resolve();
   private closed = false;
   private readonly abort = new AbortController();
   readonly closedPromise: Promise<void>;
@@ -40,7 +47,7 @@ export class BrokerConnection {
     if (options.idleTimeoutMs > 0 && Number.isFinite(options.idleTimeoutMs)) {
       socket.setTimeout(Math.min(options.idleTimeoutMs, 2 ** 31 - 1));
       socket.on('timeout', () => {
-        if (this.processing) return;
+        if (this.processing || this.inFlight > 0) return;
         this.close('idle timeout (connections.max.idle.ms)', 'debug');
       });
     }
@@ -92,34 +99,62 @@ export class BrokerConnection {
         const frame = this.queue.shift()!;
         this.queuedBytes -= frame.length;
         if (this.queuedBytes <= MAX_QUEUED_BYTES / 2 && this.socket.isPaused()) this.socket.resume();
-        const outcome = await dispatchRequest(
+        const produce = isProduceFrame(frame);
+        // Only Produce overlaps Produce (bounded); anything else starts once all before it answered.
+        const mayOverlap = produce && this.inFlightAreProduces && this.inFlight < MAX_PIPELINED_PRODUCES;
+        if (!mayOverlap) await this.responsesWritten;
+        if (this.closed) return;
+        let appended!: () => void;
+        const appendsDone = new Promise<void>((resolve) => (appended = resolve));
+        const outcome = dispatchRequest(
           frame,
           this.options.registry,
           this.options.broker,
           this.options.listenerName,
           this.abort.signal,
+          produce ? appended : undefined,
         );
-        if (this.closed) return;
-        if (outcome.kind === 'disconnect') {
-          this.close(outcome.reason, 'warn');
-          return;
-        }
-        if (outcome.kind === 'respond' && !this.socket.write(outcome.bytes)) {
-          await new Promise<void>((resolve) => {
-            const done = () => {
-              this.socket.off('drain', done);
-              this.socket.off('close', done);
-              resolve();
-            };
-            this.socket.on('drain', done);
-            this.socket.on('close', done);
-          });
-        }
+        this.inFlight++;
+        this.inFlightAreProduces = produce;
+        this.responsesWritten = this.responsesWritten
+          .then(async () => {
+            const result = await outcome;
+            this.inFlight--;
+            if (this.inFlight === 0) this.inFlightAreProduces = true;
+            await this.send(result);
+          })
+          .catch((error: unknown) => this.close(`unexpected error: ${(error as Error).message}`, 'warn'));
+        // The next request may start when this one has answered, or (Produce) has appended.
+        await (produce ? Promise.race([appendsDone, outcome]) : this.responsesWritten);
       }
     } catch (error) {
       this.close(`unexpected error: ${(error as Error).message}`, 'warn');
     } finally {
       this.processing = false;
     }
+  }
+
+  /** Writes one response (responses leave in request order: callers chain on responsesWritten). */
+  private async send(outcome: DispatchOutcome): Promise<void> {
+    if (this.closed) return;
+    if (outcome.kind === 'disconnect') {
+      this.close(outcome.reason, 'warn');
+      return;
+    }
+    if (outcome.kind !== 'respond') return;
+    let flushed = true;
+    this.socket.cork();
+    for (const chunk of outcome.chunks) flushed = this.socket.write(chunk);
+    this.socket.uncork();
+    if (flushed) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
   }
 }

@@ -2,6 +2,7 @@ import {
   API_VERSIONS_KEY,
   decodeRequest,
   encodeResponse,
+  encodeResponseChunks,
   ProtocolDecodeError,
   readRequestHeaderPrefix,
   Reader,
@@ -12,10 +13,11 @@ import {
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ApiRegistry } from '../api/registry.js';
 import type { BrokerServices } from '../broker-services.js';
+import type { PipelinedRequestContext } from './produce-pipelining.js';
 
 /** What to do with one request frame. */
 export type DispatchOutcome =
-  { kind: 'respond'; bytes: Buffer } | { kind: 'none' } | { kind: 'disconnect'; reason: string };
+  { kind: 'respond'; chunks: Buffer[] } | { kind: 'none' } | { kind: 'disconnect'; reason: string };
 
 /**
  * Turns one request frame into a response frame. Never throws: a frame it cannot serve becomes a
@@ -33,6 +35,7 @@ export async function dispatchRequest(
   broker: BrokerServices,
   listenerName: string,
   signal: AbortSignal,
+  appended?: () => void,
 ): Promise<DispatchOutcome> {
   let prefix: { apiKey: number; apiVersion: number; correlationId: number };
   try {
@@ -43,7 +46,7 @@ export async function dispatchRequest(
   const handler = registry.handlerFor(prefix.apiKey, prefix.apiVersion);
   if (!handler) {
     if (prefix.apiKey === API_VERSIONS_KEY) {
-      return { kind: 'respond', bytes: apiVersionsFallback(prefix.correlationId, registry) };
+      return { kind: 'respond', chunks: [apiVersionsFallback(prefix.correlationId, registry)] };
     }
     return {
       kind: 'disconnect',
@@ -65,7 +68,8 @@ export async function dispatchRequest(
   const { header, body } = request;
   let response: ResponseBodies[ApiKey] | null;
   try {
-    response = await handler.handle(body as never, { header, listenerName, signal } as never, broker);
+    const context: PipelinedRequestContext = { header, listenerName, signal, appended };
+    response = await handler.handle(body as never, context as never, broker);
   } catch (error) {
     broker.logger.error(
       { err: error, apiKey: header.apiKey, apiVersion: header.apiVersion },
@@ -80,7 +84,8 @@ export async function dispatchRequest(
   try {
     return {
       kind: 'respond',
-      bytes: encodeResponse(
+      // Pieces, not one buffer: Fetch records are referenced, not copied again (vectored write).
+      chunks: encodeResponseChunks(
         header.apiKey as ApiKey,
         header.apiVersion,
         header.correlationId,
