@@ -1,9 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { commandOf, descendantsOf } from '../support/process-tree.js';
 import { runToEnd, startSluice, type RunningProcess } from '../support/processes.js';
+import { interruptAndExpectTreeGone, startSluiceDev } from '../support/sluice-dev.js';
 import { waitFor } from '../support/wait.js';
 
 /**
@@ -12,77 +10,9 @@ import { waitFor } from '../support/wait.js';
  * no broker or JVM behind.
  */
 
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
-
-/** Every descendant of a process, from /proc (Linux). */
-function descendantsOf(root: number): number[] {
-  const parentOf = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  const found: number[] = [];
-  const frontier = [root];
-  while (frontier.length > 0) {
-    const parent = frontier.pop()!;
-    for (const [pid, ppid] of parentOf)
-      if (ppid === parent) {
-        found.push(pid);
-        frontier.push(pid);
-      }
-  }
-  return found;
-}
-
-function commandOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-  } catch {
-    return '';
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 interface KcatMetadata {
   brokers: { id: number; name: string }[];
   topics: { topic: string; partitions: { partition: number; replicas: { id: number }[] }[] }[];
-}
-
-async function startDev(extra: string[]): Promise<{ dev: RunningProcess; bootstrap: string }> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'sluice-dev-cluster-'));
-  dirs.push(dataDir);
-  const dev = startSluice([
-    'dev',
-    '--brokers',
-    '3',
-    '--port',
-    '0',
-    '--zookeeper-port',
-    '0',
-    '--data-dir',
-    dataDir,
-    ...extra,
-  ]);
-  const output = await dev.waitForOutput(/press Ctrl-C to stop/, 100_000);
-  const bootstrap = /bootstrap servers: (\S+)/.exec(output)?.[1];
-  expect(bootstrap?.split(',')).toHaveLength(3);
-  return { dev, bootstrap: bootstrap! };
 }
 
 /** kcat sees three brokers, and a topic created with the broker defaults gets three replicas. */
@@ -115,7 +45,7 @@ async function expectThreeWayCluster(dev: RunningProcess, bootstrap: string): Pr
 
 describe('sluice dev --brokers 3', () => {
   it('embedded coordinator: three brokers, replication factor 3 by default, SIGINT stops the tree', async () => {
-    const { dev, bootstrap } = await startDev(['--log-level', 'info']);
+    const { dev, bootstrap, removeDataDir } = await startSluiceDev(3, ['--log-level', 'info']);
     try {
       await expectThreeWayCluster(dev, bootstrap);
       // --log-level info shows the brokers' info records, one readable line each, tagged per broker.
@@ -125,36 +55,28 @@ describe('sluice dev --brokers 3', () => {
       expect(dev.stderr()).not.toMatch(/"level":/);
       const children = descendantsOf(dev.child.pid!);
       expect(children.filter((pid) => commandOf(pid).includes(' broker '))).toHaveLength(3);
-      dev.child.kill('SIGINT');
-      expect(await dev.exited).toBe(0);
-      expect(dev.stdout()).toContain('sluice dev: stopped');
-      await waitFor(() => children.every((pid) => !alive(pid)), {
-        timeoutMs: 5_000,
-        what: 'every child process to be gone',
-      });
+      await interruptAndExpectTreeGone(dev, children, 'every child process to be gone');
     } finally {
       await dev.kill('SIGKILL');
+      await removeDataDir();
     }
   }, 150_000);
 
   it('--zookeeper-ensemble 3: Apache ZooKeeper JVMs and three brokers, SIGINT leaves no java or broker process', async () => {
-    const { dev, bootstrap } = await startDev(['--zookeeper-ensemble', '3']);
+    const { dev, bootstrap, zookeeper, removeDataDir } = await startSluiceDev(3, [
+      '--zookeeper-ensemble',
+      '3',
+    ]);
     try {
-      const zookeeper = /zookeeper: (\S+)/.exec(dev.stdout())?.[1];
-      expect(zookeeper?.split(',')).toHaveLength(3);
+      expect(zookeeper.split(',')).toHaveLength(3);
       await expectThreeWayCluster(dev, bootstrap);
       const children = descendantsOf(dev.child.pid!);
       expect(children.filter((pid) => commandOf(pid).includes('QuorumPeerMain'))).toHaveLength(3);
       expect(children.filter((pid) => commandOf(pid).includes(' broker '))).toHaveLength(3);
-      dev.child.kill('SIGINT');
-      expect(await dev.exited).toBe(0);
-      expect(dev.stdout()).toContain('sluice dev: stopped');
-      await waitFor(() => children.every((pid) => !alive(pid)), {
-        timeoutMs: 5_000,
-        what: 'every JVM and broker to be gone',
-      });
+      await interruptAndExpectTreeGone(dev, children, 'every JVM and broker to be gone');
     } finally {
       await dev.kill('SIGKILL');
+      await removeDataDir();
     }
   }, 150_000);
 
