@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_DESCRIPTORS, decodeResponse, encodeRequest } from '../../protocol/index.js';
 import { CompressionCodec, RecordBatchField } from '../../protocol/record-batch-header.js';
 import { decodeRecordBatchesSync, encodeRecordBatchSync } from '../../protocol/record-batch.js';
+import { fetchRequest } from '../support/fetch-partition.js';
 import {
   createTopic,
   RawKafkaConnection,
@@ -42,18 +43,11 @@ describe('broker bad input: a clear error or a closed connection, nothing else h
   }
 
   async function readAll(topic: string): Promise<string[]> {
-    const response = await bystander.request(1, 11, {
-      replicaId: -1,
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 1 << 20,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [{ topic, partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }],
-      forgottenTopicsData: [],
-      rackId: '',
-    });
+    const response = await bystander.request(
+      1,
+      11,
+      fetchRequest(topic, 0n, { maxBytes: 1 << 20, partitionMaxBytes: 1 << 20 }),
+    );
     const records = response.responses[0]!.partitions[0]!.records;
     if (!records || records.length === 0) return [];
     return decodeRecordBatchesSync(records).flatMap((b) => b.records.map((r) => r.value!.toString()));

@@ -5,7 +5,8 @@ import { KafkaAdmin } from '../../client/admin.js';
 import { KafkaConnection, parseAddress } from '../../client/kafka-connection.js';
 import { ApiKey } from '../../protocol/messages/index.js';
 import { CompressionCodec } from '../../protocol/compression-codec.js';
-import { decodeRecordBatchesSync, encodeRecordBatchSync } from '../../protocol/record-batch.js';
+import { encodeRecordBatchSync } from '../../protocol/record-batch.js';
+import { fetchPartitionToEnd } from '../support/fetch-partition.js';
 import { startSingleBroker, type SingleBroker } from '../support/single-broker.js';
 import { waitFor } from '../support/wait.js';
 
@@ -90,33 +91,16 @@ async function burstUntilKilled(b: SingleBroker): Promise<{ acked: Acked[]; sent
 }
 
 async function readPartition(connection: KafkaConnection, partition: number) {
-  const records: { offset: bigint; value: string }[] = [];
-  let offset = 0n;
-  for (;;) {
-    const response = await connection.request(ApiKey.Fetch, {
-      replicaId: -1,
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 8 << 20,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [
-        { topic: TOPIC, partitions: [{ partition, fetchOffset: offset, partitionMaxBytes: 4 << 20 }] },
-      ],
-      forgottenTopicsData: [],
-      rackId: '',
-    });
-    const data = response.responses[0]!.partitions[0]!;
-    expect(data.errorCode).toBe(0);
-    // Decoding checks every batch's CRC: a torn batch served would throw here.
-    const batches = decodeRecordBatchesSync(data.records ?? Buffer.alloc(0));
-    const fresh = batches.flatMap((batch) => batch.records).filter((r) => r.offset >= offset);
-    for (const r of fresh) records.push({ offset: r.offset, value: r.value!.toString() });
-    if (fresh.length > 0) offset = fresh[fresh.length - 1]!.offset + 1n;
-    if (offset >= data.highWatermark || fresh.length === 0)
-      return { records, highWatermark: data.highWatermark };
-  }
+  // Decoding checks every batch's CRC: a torn batch served would throw here.
+  const read = await fetchPartitionToEnd((body) => connection.request(ApiKey.Fetch, body), TOPIC, partition, {
+    maxBytes: 8 << 20,
+    partitionMaxBytes: 4 << 20,
+  });
+  expect(read.errorCode).toBe(0);
+  const records = read.batches.flatMap((batch) =>
+    batch.records.map((r) => ({ offset: r.offset, value: r.value!.toString() })),
+  );
+  return { records, highWatermark: read.highWatermark };
 }
 
 /**

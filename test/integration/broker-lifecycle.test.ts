@@ -2,6 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeRecordBatchSync } from '../../protocol/record-batch.js';
+import { fetchRequest } from '../support/fetch-partition.js';
 import { waitFor } from '../support/wait.js';
 import {
   createTopic,
@@ -93,20 +94,11 @@ describe('broker housekeeping: idle connections and retention', () => {
       // Reading from below the new start is out of range, from the start works.
       const fetch = async (fetchOffset: bigint) =>
         (
-          await client.request(1, 11, {
-            replicaId: -1,
-            maxWaitMs: 0,
-            minBytes: 0,
-            maxBytes: 1 << 20,
-            isolationLevel: 0,
-            sessionId: 0,
-            sessionEpoch: -1,
-            topics: [
-              { topic: 'retained', partitions: [{ partition: 0, fetchOffset, partitionMaxBytes: 1 << 20 }] },
-            ],
-            forgottenTopicsData: [],
-            rackId: '',
-          })
+          await client.request(
+            1,
+            11,
+            fetchRequest('retained', fetchOffset, { maxBytes: 1 << 20, partitionMaxBytes: 1 << 20 }),
+          )
         ).responses[0]!.partitions[0]!;
       expect((await fetch(0n)).errorCode).toBe(1);
       const earliest = await earliestOffset();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompressionCodec } from '../../protocol/record-batch-header.js';
 import { decodeRecordBatchesSync, encodeRecordBatchSync } from '../../protocol/record-batch.js';
+import { fetchRequest, type FetchOptions } from '../support/fetch-partition.js';
 import {
   createTopic,
   RawKafkaConnection,
@@ -33,41 +34,13 @@ function produceBody(topic: string, records: Buffer, acks = 1, partition = 0) {
   };
 }
 
-function fetchBody(
-  topic: string,
-  fetchOffset: bigint,
-  options: { maxWaitMs?: number; minBytes?: number; partitionMaxBytes?: number } = {},
-) {
-  return {
-    replicaId: -1,
-    maxWaitMs: options.maxWaitMs ?? 0,
-    minBytes: options.minBytes ?? 0,
+/** This file's Fetch: 10 MiB per response, 1 MiB per partition unless said otherwise. */
+function fetchBody(topic: string, fetchOffset: bigint, options: FetchOptions = {}) {
+  return fetchRequest(topic, fetchOffset, {
     maxBytes: 10 * 1024 * 1024,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [
-      {
-        topic,
-        partitions: [
-          {
-            partition: 0,
-            fetchOffset,
-            partitionMaxBytes: options.partitionMaxBytes ?? 1024 * 1024,
-            logStartOffset: -1n,
-            currentLeaderEpoch: -1,
-          },
-        ],
-      },
-    ],
-    forgottenTopicsData: [],
-    rackId: '',
-  };
-}
-
-function withLeaderEpoch(body: ReturnType<typeof fetchBody>, currentLeaderEpoch: number) {
-  const partition = body.topics[0]!.partitions[0]!;
-  return { ...body, topics: [{ ...body.topics[0]!, partitions: [{ ...partition, currentLeaderEpoch }] }] };
+    partitionMaxBytes: 1024 * 1024,
+    ...options,
+  });
 }
 
 function values(records: Buffer | null | undefined): string[] {
@@ -153,9 +126,9 @@ describe('broker produce and fetch over the wire', () => {
     expect(values(one.responses[0]!.partitions[0]!.records)).toHaveLength(1);
     const all = await client.request(1, 11, fetchBody('limits', 0n));
     expect(values(all.responses[0]!.partitions[0]!.records)).toHaveLength(3);
-    const current = await client.request(1, 11, withLeaderEpoch(fetchBody('limits', 0n), 0));
+    const current = await client.request(1, 11, fetchBody('limits', 0n, { currentLeaderEpoch: 0 }));
     expect(current.responses[0]!.partitions[0]!.errorCode).toBe(0);
-    const ahead = await client.request(1, 11, withLeaderEpoch(fetchBody('limits', 0n), 5));
+    const ahead = await client.request(1, 11, fetchBody('limits', 0n, { currentLeaderEpoch: 5 }));
     expect(ahead.responses[0]!.partitions[0]!.errorCode).toBe(75);
     const outOfRange = await client.request(1, 11, fetchBody('limits', 99n));
     expect(outOfRange.responses[0]!.partitions[0]!.errorCode).toBe(1);

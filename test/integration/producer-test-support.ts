@@ -1,11 +1,8 @@
 import { KafkaConnection, parseAddress } from '../../client/kafka-connection.js';
 import { KafkaAdmin } from '../../client/admin.js';
 import { ApiKey } from '../../protocol/messages/index.js';
-import {
-  decodeRecordBatchesSync,
-  type DecodedRecord,
-  type DecodedRecordBatch,
-} from '../../protocol/record-batch.js';
+import type { DecodedRecord, DecodedRecordBatch } from '../../protocol/record-batch.js';
+import { fetchPartitionToEnd } from '../support/fetch-partition.js';
 
 /** Every record of one partition, read with plain Fetch requests from `bootstrap` (which must lead it). */
 export async function readPartition(
@@ -24,48 +21,13 @@ export async function readPartitionBatches(
 ): Promise<DecodedRecordBatch[]> {
   const connection = await KafkaConnection.connect(parseAddress(bootstrap));
   try {
-    const result: DecodedRecordBatch[] = [];
-    let offset = 0n;
-    for (;;) {
-      const response = await connection.request(ApiKey.Fetch, {
-        replicaId: -1,
-        maxWaitMs: 0,
-        minBytes: 0,
-        maxBytes: 32 * 1024 * 1024,
-        isolationLevel: 0,
-        sessionId: 0,
-        sessionEpoch: -1,
-        topics: [
-          {
-            topic,
-            partitions: [
-              {
-                partition,
-                fetchOffset: offset,
-                partitionMaxBytes: 8 * 1024 * 1024,
-                logStartOffset: -1n,
-                currentLeaderEpoch: -1,
-              },
-            ],
-          },
-        ],
-        forgottenTopicsData: [],
-        rackId: '',
-      });
-      const answer = response.responses[0]!.partitions[0]!;
-      if (answer.errorCode !== 0) throw new Error(`fetch ${topic}-${partition}: error ${answer.errorCode}`);
-      const bytes = answer.records;
-      if (!bytes || bytes.length === 0) return result;
-      const batches = decodeRecordBatchesSync(bytes);
-      if (batches.length === 0) return result;
-      for (const batch of batches) {
-        const records = batch.records.filter((r) => r.offset >= offset);
-        if (records.length === 0) continue;
-        result.push({ header: batch.header, records });
-        offset = records[records.length - 1]!.offset + 1n;
-      }
-      if (offset >= answer.highWatermark) return result;
-    }
+    const read = await fetchPartitionToEnd(
+      (body) => connection.request(ApiKey.Fetch, body),
+      topic,
+      partition,
+    );
+    if (read.errorCode !== 0) throw new Error(`fetch ${topic}-${partition}: error ${read.errorCode}`);
+    return read.batches;
   } finally {
     connection.close();
   }

@@ -8,6 +8,7 @@ import { startZooKeeperServer, type EmbeddedZooKeeper } from '../../coordinator/
 import { ZooKeeperSession } from '../../coordinator/zk-session.js';
 import type { PartitionState } from '../../coordinator/zk-paths.js';
 import { decodeRecordBatchesSync, encodeRecordBatchSync } from '../../protocol/record-batch.js';
+import { fetchPartitionToEnd } from '../support/fetch-partition.js';
 import { freePorts } from '../support/ports.js';
 import { waitFor } from '../support/wait.js';
 import { RawKafkaConnection } from './broker-test-support.js';
@@ -156,43 +157,10 @@ export async function consumeAll(
   topic: string,
   partition: number,
 ): Promise<{ values: string[]; highWatermark: bigint; errorCode: number }> {
-  const values: string[] = [];
-  let offset = 0n;
-  for (;;) {
-    const response = await client.request(1, 11, {
-      clusterId: null,
-      replicaId: -1,
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 50 * 1024 * 1024,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [
-        {
-          topic,
-          partitions: [
-            {
-              partition,
-              currentLeaderEpoch: -1,
-              fetchOffset: offset,
-              lastFetchedEpoch: -1,
-              logStartOffset: -1n,
-              partitionMaxBytes: 10 * 1024 * 1024,
-            },
-          ],
-        },
-      ],
-      forgottenTopicsData: [],
-      rackId: '',
-    });
-    const data = response.responses[0]!.partitions[0]!;
-    if (data.errorCode !== 0) return { values, highWatermark: data.highWatermark, errorCode: data.errorCode };
-    const records = data.records ?? Buffer.alloc(0);
-    if (records.length === 0) return { values, highWatermark: data.highWatermark, errorCode: 0 };
-    for (const batch of decodeRecordBatchesSync(records)) {
-      for (const record of batch.records) values.push(record.value?.toString() ?? '');
-      offset = batch.header.baseOffset + BigInt(batch.header.lastOffsetDelta) + 1n;
-    }
-  }
+  const read = await fetchPartitionToEnd((body) => client.request(1, 11, body), topic, partition, {
+    maxBytes: 50 * 1024 * 1024,
+    partitionMaxBytes: 10 * 1024 * 1024,
+  });
+  const values = read.batches.flatMap((batch) => batch.records.map((r) => r.value?.toString() ?? ''));
+  return { values, highWatermark: read.highWatermark, errorCode: read.errorCode };
 }

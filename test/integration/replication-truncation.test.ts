@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PartitionLog } from '../../broker/log/partition-log.js';
 import { encodeRecordBatchSync } from '../../protocol/record-batch.js';
+import { fetchRequest } from '../support/fetch-partition.js';
 import { freePort } from '../support/ports.js';
 import { waitFor } from '../support/wait.js';
 import type { RawKafkaConnection } from './broker-test-support.js';
@@ -126,33 +127,16 @@ describe('follower truncation by leader epoch and the high watermark checkpoint'
     await createTopic(client, topic, [1, 9]);
     await waitFor(() => cluster!.partitionState(topic, 0), { what: 'partition state' });
     expect((await produce(client, topic, ['a', 'b'], 1)).errorCode).toBe(0);
-    const followerFetch = await client.request(1, 11, {
-      clusterId: null,
-      replicaId: 9,
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 1 << 20,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [
-        {
-          topic,
-          partitions: [
-            {
-              partition: 0,
-              currentLeaderEpoch: -1,
-              fetchOffset: 2n,
-              lastFetchedEpoch: -1,
-              logStartOffset: 0n,
-              partitionMaxBytes: 1 << 20,
-            },
-          ],
-        },
-      ],
-      forgottenTopicsData: [],
-      rackId: '',
-    });
+    const followerFetch = await client.request(
+      1,
+      11,
+      fetchRequest(topic, 2n, {
+        replicaId: 9,
+        maxBytes: 1 << 20,
+        partitionMaxBytes: 1 << 20,
+        logStartOffset: 0n,
+      }),
+    );
     expect(followerFetch.responses[0]!.partitions[0]!.highWatermark).toBe(2n);
     expect((await produce(client, topic, ['c'], 1)).errorCode).toBe(0);
     expect(await consumeAll(client, topic, 0)).toEqual({
