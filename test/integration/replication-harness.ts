@@ -123,6 +123,26 @@ export async function waitForIdenticalReplicas(
   );
 }
 
+/** Waits until `client`'s broker lists `count` live brokers in its Metadata (v9). */
+export async function waitForBrokersInMetadata(
+  client: RawKafkaConnection,
+  count: number,
+  what = `${count} brokers in metadata`,
+): Promise<void> {
+  await waitFor(
+    async () => {
+      const r = await client.request(3, 9, {
+        topics: null,
+        allowAutoTopicCreation: false,
+        includeClusterAuthorizedOperations: false,
+        includeTopicAuthorizedOperations: false,
+      });
+      return r.brokers.length === count;
+    },
+    { what },
+  );
+}
+
 /** Produce v7 of `values` (one batch) to partition 0 of `topic`; resolves to that partition's response. */
 export function produceToPartitionZero(
   client: RawKafkaConnection,

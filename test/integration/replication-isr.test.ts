@@ -7,6 +7,7 @@ import {
   consumeAll,
   produceToPartitionZero,
   startReplicationCluster,
+  waitForBrokersInMetadata,
   type ReplicationCluster,
 } from './replication-harness.js';
 
@@ -43,18 +44,7 @@ describe('ISR and the high watermark with a stalled follower', () => {
 
   it('uncommitted records stay invisible; the lagging follower is dropped; then 20 and 19', async () => {
     // Wait until the controller (broker 1) sees broker 9 live, then create [1, 9].
-    await waitFor(
-      async () => {
-        const r = await client.request(3, 9, {
-          topics: null,
-          allowAutoTopicCreation: false,
-          includeClusterAuthorizedOperations: false,
-          includeTopicAuthorizedOperations: false,
-        });
-        return r.brokers.length === 2;
-      },
-      { what: 'broker 9 visible' },
-    );
+    await waitForBrokersInMetadata(client, 2, 'broker 9 visible');
     const createdAt = Date.now();
     const created = await client.request(19, 5, {
       topics: [

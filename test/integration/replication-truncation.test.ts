@@ -11,6 +11,7 @@ import {
   produceToPartitionZero,
   replicaBytes,
   startReplicationCluster,
+  waitForBrokersInMetadata,
   valuesIn,
   waitForIdenticalReplicas,
   type ReplicationCluster,
@@ -112,18 +113,7 @@ describe('follower truncation by leader epoch and the high watermark checkpoint'
     });
     const topic = 'checkpointed';
     let client = await cluster.client(1);
-    await waitFor(
-      async () => {
-        const r = await client.request(3, 9, {
-          topics: null,
-          allowAutoTopicCreation: false,
-          includeClusterAuthorizedOperations: false,
-          includeTopicAuthorizedOperations: false,
-        });
-        return r.brokers.length === 2;
-      },
-      { what: 'broker 9 visible' },
-    );
+    await waitForBrokersInMetadata(client, 2, 'broker 9 visible');
     await createTopic(client, topic, [1, 9]);
     await waitFor(() => cluster!.partitionState(topic, 0), { what: 'partition state' });
     expect((await produce(client, topic, ['a', 'b'], 1)).errorCode).toBe(0);
