@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { startBroker, type Broker } from '../../broker/broker.js';
 import { resolveBrokerConfig } from '../../broker/config.js';
 import { ClusterState } from '../../coordinator/cluster-state.js';
@@ -121,6 +122,29 @@ export async function waitForIdenticalReplicas(
     },
     { timeoutMs: 20_000, what: `replicas ${ids.join(',')} of ${topic}-${partition} byte-identical` },
   );
+}
+
+/** CreateTopics v5 of a one-partition topic on exactly `replicas` (first = preferred leader); expects success. */
+export async function createTopicOnReplicas(
+  client: RawKafkaConnection,
+  topic: string,
+  replicas: number[],
+  configs: Array<{ name: string; value: string }> = [],
+): Promise<void> {
+  const created = await client.request(19, 5, {
+    topics: [
+      {
+        name: topic,
+        numPartitions: -1,
+        replicationFactor: -1,
+        assignments: [{ partitionIndex: 0, brokerIds: replicas }],
+        configs,
+      },
+    ],
+    timeoutMs: 10_000,
+    validateOnly: false,
+  });
+  expect(created.topics[0]!.errorCode).toBe(0);
 }
 
 /** Waits until `client`'s broker lists `count` live brokers in its Metadata (v9). */

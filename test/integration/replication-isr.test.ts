@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeRecordBatchSync } from '../../protocol/record-batch.js';
 import { freePort } from '../support/ports.js';
 import { waitFor } from '../support/wait.js';
 import type { RawKafkaConnection } from './broker-test-support.js';
 import {
   consumeAll,
+  createTopicOnReplicas,
   produceToPartitionZero,
   startReplicationCluster,
   waitForBrokersInMetadata,
@@ -46,20 +46,7 @@ describe('ISR and the high watermark with a stalled follower', () => {
     // Wait until the controller (broker 1) sees broker 9 live, then create [1, 9].
     await waitForBrokersInMetadata(client, 2, 'broker 9 visible');
     const createdAt = Date.now();
-    const created = await client.request(19, 5, {
-      topics: [
-        {
-          name: topic,
-          numPartitions: -1,
-          replicationFactor: -1,
-          assignments: [{ partitionIndex: 0, brokerIds: [1, 9] }],
-          configs: [{ name: 'min.insync.replicas', value: '2' }],
-        },
-      ],
-      timeoutMs: 10_000,
-      validateOnly: false,
-    });
-    expect(created.topics[0]!.errorCode).toBe(0);
+    await createTopicOnReplicas(client, topic, [1, 9], [{ name: 'min.insync.replicas', value: '2' }]);
     const initial = await waitFor(() => cluster.partitionState(topic, 0), { what: 'partition state' });
     expect(initial).toMatchObject({ leader: 1, isr: [1, 9] });
 
@@ -84,36 +71,7 @@ describe('ISR and the high watermark with a stalled follower', () => {
   });
 
   it('acks=all gives up with REQUEST_TIMED_OUT (7) when the ISR does not catch up in time', async () => {
-    const created = await client.request(19, 5, {
-      topics: [
-        {
-          name: 'slow',
-          numPartitions: -1,
-          replicationFactor: -1,
-          assignments: [{ partitionIndex: 0, brokerIds: [1, 9] }],
-          configs: [],
-        },
-      ],
-      timeoutMs: 10_000,
-      validateOnly: false,
-    });
-    expect(created.topics[0]!.errorCode).toBe(0);
-    const response = await client.request(0, 7, {
-      transactionalId: null,
-      acks: -1,
-      timeoutMs: 200,
-      topicData: [
-        {
-          name: 'slow',
-          partitionData: [
-            {
-              index: 0,
-              records: encodeRecordBatchSync({ records: [{ key: null, value: Buffer.from('x') }] }),
-            },
-          ],
-        },
-      ],
-    });
-    expect(response.responses[0]!.partitionResponses[0]!.errorCode).toBe(7);
+    await createTopicOnReplicas(client, 'slow', [1, 9]);
+    expect((await produceToPartitionZero(client, 'slow', ['x'], -1, 200)).errorCode).toBe(7);
   });
 });

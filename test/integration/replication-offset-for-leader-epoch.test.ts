@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeRecordBatchSync } from '../../protocol/record-batch.js';
 import { waitFor } from '../support/wait.js';
 import type { RawKafkaConnection } from './broker-test-support.js';
-import { startReplicationCluster, type ReplicationCluster } from './replication-harness.js';
+import {
+  createTopicOnReplicas,
+  produceToPartitionZero,
+  startReplicationCluster,
+  type ReplicationCluster,
+} from './replication-harness.js';
 
 /**
  * OffsetForLeaderEpoch (23) v0–3 on the wire: answered by the leader from its leader-epoch cache,
@@ -18,20 +22,7 @@ describe('OffsetForLeaderEpoch', () => {
   beforeAll(async () => {
     cluster = await startReplicationCluster([1, 2]);
     const client = await cluster.client(1);
-    const created = await client.request(19, 5, {
-      topics: [
-        {
-          name: topic,
-          numPartitions: -1,
-          replicationFactor: -1,
-          assignments: [{ partitionIndex: 0, brokerIds: [1, 2] }],
-          configs: [],
-        },
-      ],
-      timeoutMs: 10_000,
-      validateOnly: false,
-    });
-    expect(created.topics[0]!.errorCode).toBe(0);
+    await createTopicOnReplicas(client, topic, [1, 2]);
     const state = await waitFor(
       async () => {
         const s = await cluster.partitionState(topic, 0);
@@ -42,25 +33,7 @@ describe('OffsetForLeaderEpoch', () => {
     epoch = state.leaderEpoch;
     leader = await cluster.client(state.leader);
     follower = await cluster.client(state.leader === 1 ? 2 : 1);
-    const produced = await leader.request(0, 7, {
-      transactionalId: null,
-      acks: -1,
-      timeoutMs: 10_000,
-      topicData: [
-        {
-          name: topic,
-          partitionData: [
-            {
-              index: 0,
-              records: encodeRecordBatchSync({
-                records: ['x', 'y', 'z'].map((v) => ({ key: null, value: Buffer.from(v) })),
-              }),
-            },
-          ],
-        },
-      ],
-    });
-    expect(produced.responses[0]!.partitionResponses[0]!.errorCode).toBe(0);
+    expect((await produceToPartitionZero(leader, topic, ['x', 'y', 'z'], -1)).errorCode).toBe(0);
   });
   afterAll(async () => {
     await cluster?.close();

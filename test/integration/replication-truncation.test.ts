@@ -5,9 +5,9 @@ import { encodeRecordBatchSync } from '../../protocol/record-batch.js';
 import { fetchRequest } from '../support/fetch-partition.js';
 import { freePort } from '../support/ports.js';
 import { waitFor } from '../support/wait.js';
-import type { RawKafkaConnection } from './broker-test-support.js';
 import {
   consumeAll,
+  createTopicOnReplicas,
   produceToPartitionZero,
   replicaBytes,
   startReplicationCluster,
@@ -22,28 +22,6 @@ const batch = (...values: string[]) =>
 
 const produce = produceToPartitionZero;
 
-async function createTopic(
-  client: RawKafkaConnection,
-  topic: string,
-  replicas: number[],
-  configs: Array<{ name: string; value: string }> = [],
-): Promise<void> {
-  const created = await client.request(19, 5, {
-    topics: [
-      {
-        name: topic,
-        numPartitions: -1,
-        replicationFactor: -1,
-        assignments: [{ partitionIndex: 0, brokerIds: replicas }],
-        configs,
-      },
-    ],
-    timeoutMs: 10_000,
-    validateOnly: false,
-  });
-  expect(created.topics[0]!.errorCode).toBe(0);
-}
-
 describe('follower truncation by leader epoch and the high watermark checkpoint', () => {
   let cluster: ReplicationCluster | undefined;
   afterEach(async () => {
@@ -54,7 +32,7 @@ describe('follower truncation by leader epoch and the high watermark checkpoint'
   it('an old leader holding records the new leader never got truncates them by epoch and ends byte-identical', async () => {
     cluster = await startReplicationCluster([1, 2, 3]);
     const topic = 'diverge';
-    await createTopic(await cluster.client(1), topic, [1, 2, 3]);
+    await createTopicOnReplicas(await cluster.client(1), topic, [1, 2, 3]);
     const initial = await waitFor(
       async () => {
         const s = await cluster!.partitionState(topic, 0);
@@ -114,7 +92,7 @@ describe('follower truncation by leader epoch and the high watermark checkpoint'
     const topic = 'checkpointed';
     let client = await cluster.client(1);
     await waitForBrokersInMetadata(client, 2, 'broker 9 visible');
-    await createTopic(client, topic, [1, 9]);
+    await createTopicOnReplicas(client, topic, [1, 9]);
     await waitFor(() => cluster!.partitionState(topic, 0), { what: 'partition state' });
     expect((await produce(client, topic, ['a', 'b'], 1)).errorCode).toBe(0);
     const followerFetch = await client.request(
