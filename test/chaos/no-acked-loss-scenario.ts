@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
@@ -18,7 +18,8 @@ const { Kafka, logLevel } = kafkajs;
  * No acknowledged record lost: three real `sluice broker` processes, a topic with RF=3 and
  * min.insync.replicas=2, kafkajs producers (acks=-1, idempotence off) writing numbered records while a
  * seeded random broker — the leader of a random partition two rounds in three — is SIGKILLed and
- * restarted. Every acknowledged record is remembered with the partition and offset the broker gave it;
+ * restarted (every Nth round, optionally, a leader is stopped with SIGTERM instead: a controlled
+ * shutdown). Every acknowledged record is remembered with the partition and offset the broker gave it;
  * afterwards kcat reads every partition to its end and we count what is lost, misplaced, out of order
  * or duplicated. Shared by the long chaos suite and the short integration wrapper.
  *
@@ -36,8 +37,16 @@ export interface NoAckedLossOptions {
   partitions?: number;
   /** Chance (0–1) that a round also kills a second broker before restarting the first. Default 0. */
   doubleKillRate?: number;
+  /** Every Nth round stops a partition leader with SIGTERM (controlled shutdown) instead. Default 0: never. */
+  controlledShutdownEvery?: number;
   /** Where progress lines go (the tests print them). */
   say?: (line: string) => void;
+  /**
+   * Keep a timeline here (CHAOS_LOG_DIR): every broker run's info log, the client's send attempts and
+   * errors, and the kills — what test/chaos/failover-timeline.ts reads to show where a failover's time
+   * goes.
+   */
+  logDir?: string;
 }
 
 export interface NoAckedLossResult {
@@ -56,6 +65,11 @@ export interface NoAckedLossResult {
   doubleKills: number;
   /** Per round: ms from the SIGKILL to the first acknowledgement on a partition the victim led (if any). */
   failoverMs: number[];
+  /**
+   * Per SIGTERM round: the longest acknowledged send, on the partitions the stopped broker led, among
+   * those in flight between the SIGTERM and its exit — how long those partitions were unavailable.
+   */
+  controlledShutdownMs: number[];
   runtimeMs: number;
   /** The first few lost and misplaced records (value@partition/offset), for the report. */
   lostExamples: string[];
@@ -71,6 +85,16 @@ interface Acked {
 }
 
 const SESSION_TIMEOUT_MS = 3_000;
+/**
+ * The producer's retry schedule, set explicitly because it, not the broker, decides how soon after the
+ * new leader serves the first acknowledgement lands. kafkajs refreshes metadata right after a failed
+ * send and then sleeps the backoff, so a retry can still carry the dead leader (metadata read just
+ * before the election) and pay a second backoff: with a 1 s cap that added 0.2–1.8 s to failovers whose
+ * new leader served within 3.3 s. A 100–200 ms backoff is the Java producer's classic
+ * retry.backoff.ms=100; 150 retries keep a send alive ~30 s, through the rounds where two brokers are
+ * down and nothing may be acknowledged until one returns.
+ */
+const CLIENT_RETRY = { retries: 150, initialRetryTime: 100, maxRetryTime: 200 };
 const BATCH = 20;
 
 /** mulberry32: small, seedable, good enough to pick victims reproducibly. */
@@ -98,11 +122,22 @@ export async function runNoAckedLossScenario(options: NoAckedLossOptions): Promi
   const { coordinator: kind, rounds, seed } = options;
   const partitions = options.partitions ?? 3;
   const doubleKillRate = options.doubleKillRate ?? 0;
+  const controlledShutdownEvery = options.controlledShutdownEvery ?? 0;
   const say = options.say ?? (() => undefined);
   const random = seededRandom(seed);
   const topic = 'chaos-acked';
   const dir = await mkdtemp(join(tmpdir(), 'sluice-chaos-acked-'));
   const brokers = new Map<number, RunningProcess>();
+  const logDir = options.logDir;
+  let runs = 0;
+  const runOf = new Map<RunningProcess, number>();
+  const keepLog = async (id: number, broker: RunningProcess) => {
+    if (logDir !== undefined)
+      await writeFile(
+        join(logDir, `broker-${id}-run${runOf.get(broker)}.log`),
+        broker.stdout() + broker.stderr(),
+      );
+  };
   let coordinator: { connectionString: string; close(): Promise<void> } | undefined;
   let session: ZooKeeperSession | undefined;
   try {
@@ -112,6 +147,19 @@ export async function runNoAckedLossScenario(options: NoAckedLossOptions): Promi
     const ports = await freePorts(3);
     const zookeeper = coordinator.connectionString;
     say(`chaos[${kind}]: seed ${seed}, ${rounds} rounds, coordinator ${zookeeper}`);
+
+    if (logDir !== undefined) await mkdir(logDir, { recursive: true });
+    const timeline = (event: Record<string, unknown>) => {
+      if (logDir === undefined) return;
+      void appendFile(join(logDir, 'scenario.log'), JSON.stringify({ time: Date.now(), ...event }) + '\n');
+    };
+    const stopBroker = async (id: number, signal: NodeJS.Signals) => {
+      const broker = brokers.get(id)!;
+      brokers.delete(id);
+      timeline({ event: 'stop', broker: id, signal });
+      await broker.kill(signal);
+      await keepLog(id, broker);
+    };
 
     const launch = async (id: number) => {
       const overrides: Record<string, string> = {
@@ -126,8 +174,10 @@ export async function runNoAckedLossScenario(options: NoAckedLossOptions): Promi
       };
       const args = ['broker'];
       for (const [key, value] of Object.entries(overrides)) args.push('--override', `${key}=${value}`);
-      const broker = startSluice(args);
+      const broker = startSluice(args, logDir !== undefined ? { env: { SLUICE_LOG_LEVEL: 'info' } } : {});
       brokers.set(id, broker);
+      runOf.set(broker, ++runs);
+      timeline({ event: 'launch', broker: id, run: runs });
       await broker.waitForOutput(`sluice broker ${id} listening on`, 60_000);
       await waitFor(async () => (await state.readBroker(id)) !== null, {
         timeoutMs: 30_000,
@@ -167,8 +217,9 @@ export async function runNoAckedLossScenario(options: NoAckedLossOptions): Promi
     const kafka = new Kafka({
       clientId: 'chaos-acked',
       brokers: ports.map((p) => `127.0.0.1:${p}`),
-      logLevel: logLevel.NOTHING,
-      retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1_000 },
+      logLevel: logDir !== undefined ? logLevel.ERROR : logLevel.NOTHING,
+      logCreator: () => (entry) => timeline({ event: 'client', ...entry.log }),
+      retry: CLIENT_RETRY,
     });
     const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false });
     await producer.connect();
@@ -187,11 +238,14 @@ export async function runNoAckedLossScenario(options: NoAckedLossOptions): Promi
           if (result.length === 1 && meta !== undefined && meta.errorCode === 0) {
             const base = Number(meta.baseOffset);
             const at = Date.now();
+            // Slow sends are the ones that rode out a failover: keep them for the timeline.
+            if (at - sentAt > 300) timeline({ event: 'slow-ack', partition, sentAt, at });
             messages.forEach((m, i) =>
               acked[partition]!.push({ value: m.value, offset: base + i, sentAt, at }),
             );
           }
-        } catch {
+        } catch (error) {
+          timeline({ event: 'send-failed', partition, sentAt, error: String(error) });
           failedSends++;
         }
       }
@@ -199,6 +253,7 @@ export async function runNoAckedLossScenario(options: NoAckedLossOptions): Promi
     const sending = Promise.all(Array.from({ length: partitions }, (_, p) => sender(p)));
 
     const failoverMs: number[] = [];
+    const controlledShutdownMs: number[] = [];
     let doubleKills = 0;
     try {
       for (let round = 0; round < rounds; round++) {
@@ -209,12 +264,45 @@ export async function runNoAckedLossScenario(options: NoAckedLossOptions): Promi
         });
         const current = await states();
         const leaders = current.map((s) => s!.leader);
+        if (controlledShutdownEvery > 0 && (round + 1) % controlledShutdownEvery === 0) {
+          const victim = leaders[Math.floor(random() * partitions)]!;
+          const led = leaders.flatMap((leader, p) => (leader === victim ? [p] : []));
+          const stoppedAt = Date.now();
+          timeline({ event: 'round', round: round + 1, victim, led, leaders, controlled: true });
+          await stopBroker(victim, 'SIGTERM');
+          const exitedAt = Date.now();
+          await waitFor(() => led.every((p) => acked[p]!.some((a) => a.sentAt > exitedAt)), {
+            timeoutMs: 30_000,
+            what: `acks again on partitions ${led.join(',')} after stopping their leader ${victim} (round ${round})`,
+          });
+          // The partitions were unavailable for as long as the slowest send that overlapped the
+          // shutdown: each partition's sender waits for one send before starting the next.
+          const unavailable = Math.max(
+            0,
+            ...led.flatMap((p) =>
+              acked[p]!.filter((a) => a.at > stoppedAt && a.sentAt <= exitedAt).map((a) => a.at - a.sentAt),
+            ),
+          );
+          controlledShutdownMs.push(unavailable);
+          timeline({ event: 'controlled', round: round + 1, victim, led, stoppedAt, exitedAt, unavailable });
+          await launch(victim);
+          await waitFor(fullIsrs, {
+            timeoutMs: 60_000,
+            what: `broker ${victim} back in every ISR (round ${round})`,
+          });
+          say(
+            `chaos[${kind}]: round ${round + 1}/${rounds}: stopped broker ${victim} with SIGTERM (leader of ` +
+              `${led.join(',')}; controlled shutdown took ${exitedAt - stoppedAt} ms, longest send ` +
+              `${unavailable} ms), acknowledged so far ${ackedCount()}`,
+          );
+          continue;
+        }
         const victim =
           random() < 2 / 3 ? leaders[Math.floor(random() * partitions)]! : 1 + Math.floor(random() * 3);
         const led = leaders.flatMap((leader, p) => (leader === victim ? [p] : []));
         const killedAt = Date.now();
-        await brokers.get(victim)!.kill('SIGKILL');
-        brokers.delete(victim);
+        timeline({ event: 'round', round: round + 1, victim, led, leaders });
+        await stopBroker(victim, 'SIGKILL');
         await waitFor(async () => (await state.readBroker(victim)) === null, {
           timeoutMs: 20_000,
           what: `broker ${victim}'s registration to expire (round ${round})`,
@@ -229,14 +317,14 @@ export async function runNoAckedLossScenario(options: NoAckedLossOptions): Promi
             ? undefined
             : Math.max(...led.map((p) => acked[p]!.find((a) => a.sentAt > killedAt)!.at - killedAt));
         if (failover !== undefined) failoverMs.push(failover);
+        timeline({ event: 'failover', round: round + 1, victim, led, killedAt, failoverMs: failover });
         // Sometimes a second broker dies before the first is back: only one replica is left, below
         // min.insync.replicas, so nothing may be acknowledged until one returns.
         let second: number | undefined;
         if (random() < doubleKillRate) {
           const live = [...brokers.keys()].sort((a, b) => a - b);
           second = live[Math.floor(random() * live.length)]!;
-          await brokers.get(second)!.kill('SIGKILL');
-          brokers.delete(second);
+          await stopBroker(second, 'SIGKILL');
           doubleKills++;
           await waitFor(async () => (await state.readBroker(second!)) === null, {
             timeoutMs: 20_000,
@@ -326,12 +414,18 @@ export async function runNoAckedLossScenario(options: NoAckedLossOptions): Promi
       failedSends,
       doubleKills,
       failoverMs,
+      controlledShutdownMs,
       runtimeMs: Date.now() - started,
       lostExamples,
       misplacedExamples,
     };
   } finally {
-    await Promise.all([...brokers.values()].map((b) => b.kill('SIGKILL')));
+    await Promise.all(
+      [...brokers].map(async ([id, broker]) => {
+        await broker.kill('SIGKILL');
+        await keepLog(id, broker);
+      }),
+    );
     await session?.close();
     await coordinator?.close();
     await rm(dir, { recursive: true, force: true });
@@ -339,16 +433,22 @@ export async function runNoAckedLossScenario(options: NoAckedLossOptions): Promi
 }
 
 export function describeResult(r: NoAckedLossResult): string {
-  const sorted = [...r.failoverMs].sort((a, b) => a - b);
-  const median = sorted.length > 0 ? sorted[Math.floor(sorted.length / 2)] : undefined;
-  const max = sorted.at(-1);
   return (
-    `chaos[${r.coordinator}] seed ${r.seed}: ${r.rounds} SIGKILL rounds (${r.doubleKills} with two brokers down) in ${(r.runtimeMs / 1000).toFixed(1)} s; ` +
+    `chaos[${r.coordinator}] seed ${r.seed}: ${r.rounds} rounds (${r.doubleKills} with two brokers down, ` +
+    `${r.controlledShutdownMs.length} controlled shutdowns) in ${(r.runtimeMs / 1000).toFixed(1)} s; ` +
     `acknowledged ${r.acknowledged}, lost ${r.lost}, misplaced ${r.misplaced}, out of order ${r.outOfOrder}, ` +
-    `duplicated ${r.duplicated}, failed sends ${r.failedSends}; leader failover median ${median ?? '-'} ms, max ${max ?? '-'} ms` +
+    `duplicated ${r.duplicated}, failed sends ${r.failedSends}; leader failover after SIGKILL ` +
+    `${spread(r.failoverMs)}; unavailability in a controlled shutdown ${spread(r.controlledShutdownMs)}` +
     (r.lostExamples.length > 0 ? `; lost e.g. ${r.lostExamples.join(' ')}` : '') +
     (r.misplacedExamples.length > 0 ? `; misplaced e.g. ${r.misplacedExamples.join(' ')}` : '')
   );
+}
+
+/** "median M ms, max X ms (n=N)", or "-" when nothing was measured. */
+function spread(values: readonly number[]): string {
+  if (values.length === 0) return '-';
+  const sorted = [...values].sort((a, b) => a - b);
+  return `median ${sorted[Math.floor(sorted.length / 2)]} ms, max ${sorted.at(-1)} ms (n=${sorted.length})`;
 }
 
 /** CHAOS_SEED if set (to replay a run), else a fresh one — printed either way. */

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { apacheZooKeeperAvailable } from '../../coordinator/apache-ensemble.js';
 import {
@@ -10,7 +11,7 @@ import {
 /**
  * No acknowledged record lost across CHAOS_ROUNDS (default 20) SIGKILL/restart rounds of 3 brokers,
  * about a quarter of them with a second broker killed before the first returns (one replica left,
- * below min.insync.replicas), against the embedded coordinator and a real 3-node Apache ZooKeeper
+ * below min.insync.replicas), and every fifth round a controlled shutdown (SIGTERM of a leader), against the embedded coordinator and a real 3-node Apache ZooKeeper
  * ensemble. Seeded: replay a run with CHAOS_SEED (one coordinator selected by CHAOS_COORDINATORS).
  */
 const ROUNDS = Number(process.env.CHAOS_ROUNDS ?? 20);
@@ -20,7 +21,7 @@ const coordinators = (process.env.CHAOS_COORDINATORS ?? 'embedded,apache-ensembl
   .map((c) => c.trim()) as ChaosCoordinator[];
 
 describe.each(coordinators)('no acknowledged record lost (%s coordinator)', (coordinator) => {
-  it(`every acknowledged record survives ${ROUNDS} SIGKILL rounds, at its offset, in order`, async () => {
+  it(`every acknowledged record survives ${ROUNDS} SIGKILL/SIGTERM rounds, at its offset, in order`, async () => {
     // The ensemble is a test dependency like kcat: missing it is a failure, not a skip.
     if (coordinator === 'apache-ensemble') expect(apacheZooKeeperAvailable()).toBe(true);
     const seed = chaosSeed();
@@ -30,7 +31,9 @@ describe.each(coordinators)('no acknowledged record lost (%s coordinator)', (coo
       rounds: ROUNDS,
       seed,
       doubleKillRate: 0.25,
+      controlledShutdownEvery: 5,
       say: (line) => console.log(line),
+      logDir: process.env.CHAOS_LOG_DIR && join(process.env.CHAOS_LOG_DIR, coordinator),
     });
     console.log(describeResult(result));
     expect(result.acknowledged).toBeGreaterThan(ROUNDS * 200);
