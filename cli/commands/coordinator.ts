@@ -1,24 +1,14 @@
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { startZooKeeperServer } from '../../coordinator/server/index.js';
-
-function integer(name: string, min: number, max: number) {
-  return (value: string): number => {
-    const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
-      throw new InvalidArgumentError(`${name} must be an integer between ${min} and ${max}`);
-    }
-    return parsed;
-  };
-}
+import { integerOption } from './client-options.js';
 
 /** `sluice coordinator`: the embedded ZooKeeper-compatible server on its own. */
 export function registerCoordinatorCommand(program: Command): void {
   program
     .command('coordinator')
     .description('run the embedded ZooKeeper-compatible coordinator (single node)')
-    .option('--port <port>', 'client port (0 = any free port)', integer('port', 0, 65535), 2181)
+    .option('--port <port>', 'client port (0 = any free port)', integerOption('port', 0, 65535), 2181)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option(
       '--data-dir <dir>',
@@ -27,13 +17,13 @@ export function registerCoordinatorCommand(program: Command): void {
     .option(
       '--tick-time <ms>',
       'ZooKeeper tickTime; sessions time out within [2, 20] ticks',
-      integer('tick time', 1, 600_000),
+      integerOption('tick time', 1, 600_000),
       2000,
     )
     .option(
       '--snapshot-bytes <bytes>',
       'take a snapshot (and start a new transaction log) once the log holds this many bytes',
-      integer('snapshot bytes', 1024, 2 ** 40),
+      integerOption('snapshot bytes', 1024, 2 ** 40),
       64 * 1024 * 1024,
     )
     .action(
