@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assignReplicasToBrokers } from '../../../broker/controller/replica-assignment.js';
 import { ControllerRequestError } from '../../../broker/controller/controller-errors.js';
+import { thrownCode } from '../../support/thrown-code.js';
 
 describe('assignReplicasToBrokers (Kafka rack-unaware assignment)', () => {
   it("matches Kafka's own expected assignment for 5 brokers, 10 partitions, RF 3, start 0", () => {
@@ -30,14 +31,7 @@ describe('assignReplicasToBrokers (Kafka rack-unaware assignment)', () => {
   });
 
   it('refuses replication factors above the live brokers or below 1, and < 1 partition', () => {
-    const code = (f: () => unknown) => {
-      try {
-        f();
-      } catch (error) {
-        return error instanceof ControllerRequestError ? error.code : -999;
-      }
-      return 0;
-    };
+    const code = (f: () => unknown) => thrownCode(f, ControllerRequestError);
     expect(code(() => assignReplicasToBrokers([1, 2], 3, 3))).toBe(38);
     expect(code(() => assignReplicasToBrokers([1, 2], 3, 0))).toBe(38);
     expect(code(() => assignReplicasToBrokers([], 1, 1))).toBe(38);

@@ -7,18 +7,11 @@ import {
   decodeControlledShutdownRequest,
   encodeControlledShutdownRequest,
 } from '../../../coordinator/controller-state.js';
+import { thrownCode } from '../../support/thrown-code.js';
 
 const defaults = { numPartitions: 3, defaultReplicationFactor: 2 };
 
-function codeOf(f: () => unknown): number | null {
-  try {
-    f();
-    return null;
-  } catch (error) {
-    if (error instanceof ControllerRequestError) return error.code;
-    throw error;
-  }
-}
+const codeOf = (f: () => unknown) => thrownCode(f, ControllerRequestError);
 
 describe('planTopicAssignment', () => {
   it('uses the broker defaults for absent or -1 partitions and replication factor', () => {

@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { checkAcl, digestId, fixupAcl } from '../../../coordinator/server/acl.js';
 import { KeeperError } from '../../../coordinator/server/protocol-constants.js';
+import { thrownCode } from '../../support/thrown-code.js';
 
-function code(action: () => unknown): number | undefined {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof KeeperError) return error.code;
-    throw error;
-  }
-  return undefined;
-}
+const code = (action: () => unknown) => thrownCode(action, KeeperError);
 
 describe('ACLs', () => {
   it('computes digest ids exactly like DigestAuthenticationProvider', () => {

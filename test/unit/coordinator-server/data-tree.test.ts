@@ -9,6 +9,7 @@ import {
   type WriteContext,
 } from '../../../coordinator/server/write-operations.js';
 import { KeeperError } from '../../../coordinator/server/protocol-constants.js';
+import { thrownCode } from '../../support/thrown-code.js';
 
 const acl = [...openAclUnsafe];
 
@@ -35,15 +36,7 @@ function write(tree: DataTree, apply: (ctx: WriteContext) => unknown, sessionId 
 const create = (tree: DataTree, path: string, flags = 0, sessionId = 0n) =>
   write(tree, (ctx) => applyCreate(ctx, 1, { path, data: Buffer.from('v'), acl, flags, ttl: -1 }), sessionId);
 
-function codeOf(action: () => unknown): number | undefined {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof KeeperError) return error.code;
-    throw error;
-  }
-  return undefined;
-}
+const codeOf = (action: () => unknown) => thrownCode(action, KeeperError);
 
 describe('data tree', () => {
   it('starts like a fresh ZooKeeper: /zookeeper, quota and config, root cversion -1', () => {
