@@ -5,6 +5,7 @@ import { RecordsWriter } from '../../../producer/records-writer.js';
 import { CompressionCodec } from '../../../protocol/compression.js';
 import { validateRecordBatch } from '../../../protocol/record-batch-header.js';
 import { decodeRecordBatchSync } from '../../../protocol/record-batch.js';
+import { ALL_COMPRESSION_CODECS } from '../../support/compression-codecs.js';
 
 const bytes = fc.option(
   fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
@@ -19,52 +20,49 @@ const record = fc.record({
 });
 
 describe('RecordsWriter', () => {
-  it.each([
-    CompressionCodec.None,
-    CompressionCodec.Gzip,
-    CompressionCodec.Snappy,
-    CompressionCodec.Lz4,
-    CompressionCodec.Zstd,
-  ])('encodes batches the protocol decoder reads back exactly (codec %i)', (codec) => {
-    fc.assert(
-      fc.property(
-        fc.array(record, { minLength: 1, maxLength: 40 }),
-        fc.bigInt({ min: 0n, max: 2n ** 40n }),
-        (records, producerId) => {
-          const base = 1_700_000_000_000;
-          const writer = new RecordsWriter(base, 16);
-          for (const r of records) writer.append(r.key, r.value, r.headers, base + r.delta);
-          const batch = writer.assembleSync({ producerId, producerEpoch: 3, baseSequence: 42 }, codec);
-          const header = validateRecordBatch(batch); // CRC and lengths
-          expect(header).toMatchObject({
-            producerId,
-            producerEpoch: 3,
-            baseSequence: 42,
-            recordsCount: records.length,
-            lastOffsetDelta: records.length - 1,
-          });
-          expect(header.maxTimestamp).toBe(BigInt(base + Math.max(0, ...records.map((r) => r.delta))));
-          const decoded = decodeRecordBatchSync(batch);
-          expect(
-            decoded.records.map((r) => ({
-              key: r.key,
-              value: r.value,
-              headers: r.headers,
-              timestamp: r.timestamp,
-            })),
-          ).toEqual(
-            records.map((r) => ({
-              key: r.key,
-              value: r.value,
-              headers: r.headers,
-              timestamp: BigInt(base + r.delta),
-            })),
-          );
-        },
-      ),
-      { numRuns: codec === CompressionCodec.None ? 300 : 60 },
-    );
-  });
+  it.each(ALL_COMPRESSION_CODECS)(
+    'encodes batches the protocol decoder reads back exactly (codec %i)',
+    (codec) => {
+      fc.assert(
+        fc.property(
+          fc.array(record, { minLength: 1, maxLength: 40 }),
+          fc.bigInt({ min: 0n, max: 2n ** 40n }),
+          (records, producerId) => {
+            const base = 1_700_000_000_000;
+            const writer = new RecordsWriter(base, 16);
+            for (const r of records) writer.append(r.key, r.value, r.headers, base + r.delta);
+            const batch = writer.assembleSync({ producerId, producerEpoch: 3, baseSequence: 42 }, codec);
+            const header = validateRecordBatch(batch); // CRC and lengths
+            expect(header).toMatchObject({
+              producerId,
+              producerEpoch: 3,
+              baseSequence: 42,
+              recordsCount: records.length,
+              lastOffsetDelta: records.length - 1,
+            });
+            expect(header.maxTimestamp).toBe(BigInt(base + Math.max(0, ...records.map((r) => r.delta))));
+            const decoded = decodeRecordBatchSync(batch);
+            expect(
+              decoded.records.map((r) => ({
+                key: r.key,
+                value: r.value,
+                headers: r.headers,
+                timestamp: r.timestamp,
+              })),
+            ).toEqual(
+              records.map((r) => ({
+                key: r.key,
+                value: r.value,
+                headers: r.headers,
+                timestamp: BigInt(base + r.delta),
+              })),
+            );
+          },
+        ),
+        { numRuns: codec === CompressionCodec.None ? 300 : 60 },
+      );
+    },
+  );
 
   it('assembles the same bytes asynchronously', async () => {
     const writer = new RecordsWriter(1000, 8);

@@ -14,14 +14,9 @@ import {
   isXerialSnappy,
 } from '../../../protocol/compression.js';
 import { bytesArb } from './arbitraries.js';
+import { ALL_COMPRESSION_CODECS } from '../../support/compression-codecs.js';
 
-const CODECS = [
-  CompressionCodec.None,
-  CompressionCodec.Gzip,
-  CompressionCodec.Snappy,
-  CompressionCodec.Lz4,
-  CompressionCodec.Zstd,
-];
+const CODECS = ALL_COMPRESSION_CODECS;
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
 

@@ -17,6 +17,7 @@ import {
 } from '../../../protocol/record-batch.js';
 import { verifyRecordBatchCrc } from '../../../protocol/record-batch-header.js';
 import { comparable } from './arbitraries.js';
+import { ALL_COMPRESSION_CODECS } from '../../support/compression-codecs.js';
 
 /*
  * kafkajs is a Kafka client we did not write. Its own record-batch encoder and decoder (the code its
@@ -66,13 +67,7 @@ const decodeKafkaJsMessages = require('kafkajs/src/protocol/requests/fetch/v4/de
   decoder: unknown,
 ) => Promise<KafkaJsRecord[]>;
 
-const CODECS = [
-  CompressionCodec.None,
-  CompressionCodec.Gzip,
-  CompressionCodec.Snappy,
-  CompressionCodec.Lz4,
-  CompressionCodec.Zstd,
-];
+const CODECS = ALL_COMPRESSION_CODECS;
 
 beforeAll(() => {
   registerKafkaJsCodecs(kafkajs.CompressionCodecs);

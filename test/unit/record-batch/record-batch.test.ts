@@ -21,14 +21,9 @@ import {
   TimestampType,
 } from '../../../protocol/record-batch-header.js';
 import { comparable, expectedRecords, recordsArb } from './arbitraries.js';
+import { ALL_COMPRESSION_CODECS } from '../../support/compression-codecs.js';
 
-const CODECS = [
-  CompressionCodec.None,
-  CompressionCodec.Gzip,
-  CompressionCodec.Snappy,
-  CompressionCodec.Lz4,
-  CompressionCodec.Zstd,
-];
+const CODECS = ALL_COMPRESSION_CODECS;
 
 /** Rewrites the records section of an uncompressed batch and fixes length and CRC, to forge bad records. */
 function withRecordsSection(batch: Buffer, records: Buffer, recordsCount?: number): Buffer {
