@@ -8,7 +8,8 @@ import { ClusterState } from '../../coordinator/cluster-state.js';
 import { startZooKeeperServer, type EmbeddedZooKeeper } from '../../coordinator/server/index.js';
 import { ZooKeeperSession } from '../../coordinator/zk-session.js';
 import { freePorts } from '../support/ports.js';
-import { startSluice, type RunningProcess } from '../support/processes.js';
+import { startSluiceBroker } from '../support/broker-process.js';
+import type { RunningProcess } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 
 /**
@@ -41,19 +42,17 @@ beforeAll(async () => {
   ports = await freePorts(3);
   await Promise.all(
     [1, 2, 3].map(async (id) => {
-      const overrides = {
-        'broker.id': String(id),
-        listeners: `PLAINTEXT://127.0.0.1:${ports[id - 1]!}`,
-        'log.dirs': join(dir, `broker-${id}`),
-        'zookeeper.connect': zk.connectionString,
-        'zookeeper.session.timeout.ms': String(SESSION_TIMEOUT_MS),
-        'replica.fetch.wait.max.ms': '200',
-        'group.initial.rebalance.delay.ms': '300',
-      };
-      const args = ['broker'];
-      for (const [key, value] of Object.entries(overrides)) args.push('--override', `${key}=${value}`);
-      const broker = startSluice(args);
-      await broker.waitForOutput(`sluice broker ${id} listening on`, 60_000);
+      const broker = await startSluiceBroker({
+        id,
+        port: ports[id - 1]!,
+        logDir: join(dir, `broker-${id}`),
+        zookeeper: zk.connectionString,
+        overrides: {
+          'zookeeper.session.timeout.ms': String(SESSION_TIMEOUT_MS),
+          'replica.fetch.wait.max.ms': '200',
+          'group.initial.rebalance.delay.ms': '300',
+        },
+      });
       brokers.set(id, broker);
     }),
   );

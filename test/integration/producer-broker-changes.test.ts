@@ -9,7 +9,8 @@ import { ZooKeeperSession } from '../../coordinator/zk-session.js';
 import { Producer } from '../../producer/producer.js';
 import type { RecordMetadata } from '../../producer/producer-batch.js';
 import { freePort } from '../support/ports.js';
-import { startSluice, type RunningProcess } from '../support/processes.js';
+import { startSluiceBroker } from '../support/broker-process.js';
+import type { RunningProcess } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 import { readPartition } from './producer-test-support.js';
 
@@ -26,17 +27,13 @@ const brokers = new Map<number, { port: number; process: RunningProcess }>();
 
 async function startBrokerProcess(id: number): Promise<void> {
   const port = brokers.get(id)?.port ?? (await freePort());
-  const args = ['broker'];
-  const overrides = {
-    'broker.id': String(id),
-    listeners: `PLAINTEXT://127.0.0.1:${port}`,
-    'log.dirs': join(dir, `broker-${id}`),
-    'zookeeper.connect': zookeeper.connectionString,
-    'zookeeper.session.timeout.ms': '6000',
-  };
-  for (const [key, value] of Object.entries(overrides)) args.push('--override', `${key}=${value}`);
-  const process = startSluice(args);
-  await process.waitForOutput(`sluice broker ${id} listening on`, 60_000);
+  const process = await startSluiceBroker({
+    id,
+    port,
+    logDir: join(dir, `broker-${id}`),
+    zookeeper: zookeeper.connectionString,
+    overrides: { 'zookeeper.session.timeout.ms': '6000' },
+  });
   brokers.set(id, { port, process });
 }
 

@@ -5,7 +5,8 @@ import { ClusterState } from '../../coordinator/cluster-state.js';
 import { startZooKeeperServer, type EmbeddedZooKeeper } from '../../coordinator/server/index.js';
 import { ZooKeeperSession } from '../../coordinator/zk-session.js';
 import { freePort } from './ports.js';
-import { startSluice, type RunningProcess } from './processes.js';
+import { startSluiceBroker } from './broker-process.js';
+import type { RunningProcess } from './processes.js';
 import { waitFor } from './wait.js';
 
 /**
@@ -47,23 +48,18 @@ export async function startSingleBroker(options: SingleBrokerOptions = {}): Prom
   const state = new ClusterState(session);
   const port = await freePort();
   const logDir = join(dir, 'broker-1');
-  const baseOverrides: Record<string, string> = {
-    'broker.id': String(BROKER_ID),
-    listeners: `PLAINTEXT://127.0.0.1:${port}`,
-    'log.dirs': logDir,
-    'zookeeper.connect': zookeeper.connectionString,
-    'zookeeper.session.timeout.ms': String(options.sessionTimeoutMs ?? 18_000),
-    ...options.overrides,
-  };
-
-  const launch = async (extra: Record<string, string> = {}): Promise<RunningProcess> => {
-    const args = ['broker'];
-    for (const [key, value] of Object.entries({ ...baseOverrides, ...extra }))
-      args.push('--override', `${key}=${value}`);
-    const broker = startSluice(args);
-    await broker.waitForOutput(`sluice broker ${BROKER_ID} listening on`, 60_000);
-    return broker;
-  };
+  const launch = (extra: Record<string, string> = {}): Promise<RunningProcess> =>
+    startSluiceBroker({
+      id: BROKER_ID,
+      port,
+      logDir,
+      zookeeper: zookeeper.connectionString,
+      overrides: {
+        'zookeeper.session.timeout.ms': String(options.sessionTimeoutMs ?? 18_000),
+        ...options.overrides,
+        ...extra,
+      },
+    });
 
   const handle: SingleBroker = {
     zookeeper,
