@@ -23,6 +23,9 @@ import { toZnodeStat, type ZnodeStat } from './zk-stat.js';
 
 const log = componentLogger('zk-session');
 
+/** Reads re-issued after a dropped connection before the error reaches the caller. */
+const READ_RETRIES_ON_CONNECTION_LOSS = 3;
+
 export type CreateMode = 'persistent' | 'ephemeral' | 'persistent-sequential' | 'ephemeral-sequential';
 
 const CREATE_MODE: Record<CreateMode, number> = {
@@ -183,6 +186,10 @@ export class ZooKeeperSession extends EventEmitter<SessionEvents> {
   }
 
   getData(path: string, watcher?: Watcher): Promise<{ data: Buffer; stat: ZnodeStat }> {
+    return this.read(() => this.getDataOnce(path, watcher));
+  }
+
+  private getDataOnce(path: string, watcher?: Watcher): Promise<{ data: Buffer; stat: ZnodeStat }> {
     return new Promise((resolve, reject) => {
       const callback = (error: unknown, data: Buffer, stat: ClientStat) =>
         error
@@ -203,6 +210,10 @@ export class ZooKeeperSession extends EventEmitter<SessionEvents> {
 
   /** The node's Stat, or null if absent. A watcher is armed either way (created/changed/deleted). */
   exists(path: string, watcher?: Watcher): Promise<ZnodeStat | null> {
+    return this.read(() => this.existsOnce(path, watcher));
+  }
+
+  private existsOnce(path: string, watcher?: Watcher): Promise<ZnodeStat | null> {
     return new Promise((resolve, reject) => {
       const callback = (error: unknown, stat: ClientStat) =>
         error
@@ -214,6 +225,10 @@ export class ZooKeeperSession extends EventEmitter<SessionEvents> {
   }
 
   getChildren(path: string, watcher?: Watcher): Promise<{ children: string[]; stat: ZnodeStat }> {
+    return this.read(() => this.getChildrenOnce(path, watcher));
+  }
+
+  private getChildrenOnce(path: string, watcher?: Watcher): Promise<{ children: string[]; stat: ZnodeStat }> {
     return new Promise((resolve, reject) => {
       const callback = (error: unknown, children: string[], stat: ClientStat) =>
         error
@@ -338,6 +353,27 @@ export class ZooKeeperSession extends EventEmitter<SessionEvents> {
     (client as unknown as ClientInternals).connectionManager?.socket?.destroy();
     this.armedWatchers.clear();
     this.emit('closed');
+  }
+
+  /**
+   * Runs a read, re-issuing it when the connection drops before the answer arrives (CONNECTIONLOSS).
+   * A read decides nothing on the server, so asking again is safe, as Kafka's ZooKeeperClient does;
+   * the client library queues the request until it has reconnected, and arms a watcher only on success.
+   * Writes are not retried here: whether a lost create or setData was applied is the caller's question.
+   */
+  private async read<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let lost = 0; ; lost++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        const again =
+          lost < READ_RETRIES_ON_CONNECTION_LOSS &&
+          this.currentState !== 'closed' &&
+          isZooKeeperError(error, 'CONNECTIONLOSS');
+        if (!again) throw error;
+        log.debug({ err: error, attempt: lost + 1 }, 'read lost with the connection; asking again');
+      }
+    }
   }
 
   private arm(watcher: Watcher): (event: ClientEvent) => void {

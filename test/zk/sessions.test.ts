@@ -116,6 +116,30 @@ describe.each(CONFORMANCE_TARGETS)('ZooKeeper sessions on %s', (targetName) => {
     expect(await quiet.next).toEqual({ type: 'dataChanged', path: `${root}/quiet` });
   });
 
+  it('re-issues a read whose connection dropped before the reply (CONNECTIONLOSS is not the caller’s)', async () => {
+    const relay = await proxied();
+    const client = await pool.connect({ connectionString: relay.address, sessionTimeoutMs: 10_000 });
+    const writer = await pool.connect();
+    const root = await uniqueRoot(writer, 'reread');
+    await writer.create(`${root}/n`, Buffer.from('v1'));
+    await waitFor(() => client.exists(`${root}/n`), { what: 'node visible to the proxied client' });
+
+    relay.holdReplies();
+    const data = client.getData(`${root}/n`);
+    const children = client.getChildren(root);
+    const exists = client.exists(`${root}/n`);
+    const disconnected = new Promise<void>((resolve) => client.once('disconnected', () => resolve()));
+    relay.cut();
+    await disconnected;
+    await writer.setData(`${root}/n`, Buffer.from('v2'));
+    relay.restore();
+
+    // Asked again on the resumed session: the answers reflect the server after the drop.
+    expect((await data).data.toString()).toBe('v2');
+    expect((await children).children).toEqual(['n']);
+    expect((await exists)?.version).toBe(1);
+  });
+
   it('lets a second connection take over a session by id and password', async () => {
     const relay = await proxied();
     const first = await pool.connect({ connectionString: relay.address, sessionTimeoutMs: 10_000 });

@@ -12,6 +12,8 @@ export interface TcpProxy {
   /** Closes every relayed connection and refuses new ones until restore(). */
   cut(): void;
   restore(): void;
+  /** Stops relaying server → client bytes on current connections (requests still go through). */
+  holdReplies(): void;
   close(): Promise<void>;
 }
 
@@ -60,6 +62,12 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     },
     restore() {
       isCut = false;
+    },
+    holdReplies() {
+      for (const [downstream, upstream] of pairs) {
+        upstream.unpipe(downstream);
+        upstream.pause();
+      }
     },
     async close() {
       dropAll();
