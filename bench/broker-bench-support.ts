@@ -5,7 +5,7 @@
  * in the same run, on the same machine, into the broker's filesystem.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { mkdtemp, rm, unlink } from 'node:fs/promises';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,13 +17,25 @@ import { startZooKeeperServer, type EmbeddedZooKeeper } from '../coordinator/ser
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MiB = 1024 * 1024;
+/** USER_HZ: Linux reports /proc CPU times in 1/100 s on every common configuration. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 export interface BenchBroker {
   bootstrap: string;
   /** The coordinator's connection string (clients that find brokers through ZooKeeper). */
   zookeeper: string;
   dataDir: string;
+  /** The broker process's user + system CPU seconds so far (Linux /proc). */
+  cpuSeconds(): number;
   close(): Promise<void>;
+}
+
+/** User + system CPU seconds of process `pid` so far, from /proc/<pid>/stat (Linux). */
+export function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name; utime and stime are the 14th and 15th overall.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }
 
 async function freePort(): Promise<number> {
@@ -68,6 +80,7 @@ export async function startBenchBroker(overrides: Record<string, string> = {}): 
     bootstrap: `127.0.0.1:${port}`,
     zookeeper: config['zookeeper.connect']!,
     dataDir,
+    cpuSeconds: () => processCpuSeconds(child.pid!),
     async close() {
       child.kill('SIGTERM');
       await exited;
@@ -93,7 +106,11 @@ export async function createTopic(bootstrap: string, name: string, partitions: n
   }
 }
 
-/** Writes `count` newline-terminated records of `size` bytes (printable, no newline) for `kcat -l`. */
+/**
+ * Writes `count` newline-terminated records of `size` bytes (printable, no newline) for `kcat -l`,
+ * fsynced: otherwise the kernel writes this file back while the broker is being timed, and the
+ * broker's own writes are throttled behind it (dirty-page limits).
+ */
 export async function writeRecordFile(dir: string, size: number, count: number): Promise<string> {
   const path = join(dir, `records-${size}-${count}.txt`);
   const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -111,6 +128,7 @@ export async function writeRecordFile(dir: string, size: number, count: number):
       }
       writeSync(fd, buf);
     }
+    fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
@@ -121,21 +139,29 @@ export interface KcatRun {
   seconds: number;
   stdoutBytes: number;
   stderr: string;
+  /** kcat's user + system CPU seconds (its rusage, taken by a wait4 on exit). */
+  cpuSeconds: number;
 }
 
 /** Runs kcat, counting stdout bytes without keeping them; rejects on a non-zero exit. */
 export function runKcat(args: string[]): Promise<KcatRun> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
-    const child = spawn('kcat', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // /usr/bin/time reports kcat's own CPU time on fd 3 (kept apart from kcat's stderr).
+    const child = spawn('/usr/bin/time', ['-f', '%U %S', '-o', '/dev/fd/3', 'kcat', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    });
     let stdoutBytes = 0;
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdoutBytes += chunk.length));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('exit', (code) => {
+    let times = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdoutBytes += chunk.length));
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    (child.stdio[3] as NodeJS.ReadableStream).on('data', (chunk: Buffer) => (times += chunk.toString()));
+    child.once('close', (code) => {
       const seconds = (performance.now() - start) / 1000;
+      const [user = NaN, system = NaN] = times.trim().split(/\s+/).map(Number);
       if (code !== 0) reject(new Error(`kcat ${args.join(' ')} exited ${code}: ${stderr.slice(-1000)}`));
-      else resolve({ seconds, stdoutBytes, stderr });
+      else resolve({ seconds, stdoutBytes, stderr, cpuSeconds: user + system });
     });
   });
 }

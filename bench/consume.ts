@@ -3,6 +3,9 @@
  * one `sluice broker` process, 100-byte and 1 KiB records, next to the loopback and disk ceilings
  * measured in the same run. The data is produced first (with kcat, not timed).
  *
+ * Each row also gives the CPU seconds the broker and kcat spent during the timed read, as a share of
+ * the wall time: the process near 100% (one core; the broker's main thread) is the bottleneck.
+ *
  *   npx tsx bench/consume.ts [--records-100 N] [--records-1k N] [--partitions P]
  */
 import {
@@ -27,6 +30,7 @@ const cases = [
 
 const broker = await startBenchBroker();
 const results: ThroughputResult[] = [];
+const cpu: Array<{ name: string; brokerCpuShare: number; kcatCpuShare: number }> = [];
 try {
   const loopbackMbPerSec = await measureLoopback();
   for (const { size, records } of cases) {
@@ -36,6 +40,7 @@ try {
     await runKcat(kcatProducerArgs(broker.bootstrap, topic, file));
     const diskMbPerSec = await measureDisk(broker.dataDir, records * size);
     // One byte of output per record: kcat's formatting stays cheap and the count is checked.
+    const brokerCpuBefore = broker.cpuSeconds();
     const run = await runKcat([
       '-C',
       '-b',
@@ -57,8 +62,14 @@ try {
       '-X',
       'fetch.wait.max.ms=100',
     ]);
+    const brokerCpu = broker.cpuSeconds() - brokerCpuBefore;
     if (run.stdoutBytes !== records)
       throw new Error(`${topic}: consumed ${run.stdoutBytes} of ${records} records`);
+    cpu.push({
+      name: `kcat consume ${size} B (${partitions}p)`,
+      brokerCpuShare: brokerCpu / run.seconds,
+      kcatCpuShare: run.cpuSeconds / run.seconds,
+    });
     results.push(
       throughputResult({
         bench: 'consume',
@@ -75,3 +86,9 @@ try {
   await broker.close();
 }
 printThroughput(results);
+for (const c of cpu) {
+  console.log(
+    `${c.name}: broker CPU ${(c.brokerCpuShare * 100).toFixed(0)}% of wall time, kcat ${(c.kcatCpuShare * 100).toFixed(0)}%`,
+  );
+  console.log(JSON.stringify({ bench: 'consume-cpu', ...c }));
+}

