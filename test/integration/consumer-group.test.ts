@@ -24,6 +24,10 @@ const PER_PARTITION = 10_000;
 let cluster: GroupCluster;
 const members: RunningProcess[] = [];
 
+/** `sluice groups describe <GROUP> --output json`. */
+const describeGroupAsJson = () =>
+  sluice(['groups', 'describe', GROUP, '--zookeeper', cluster.zookeeper, '--output', 'json']);
+
 beforeAll(async () => {
   cluster = await startGroupCluster();
   await cluster.createTopic(TOPIC, PARTITIONS);
@@ -100,15 +104,7 @@ describe('a group of three sluice consume processes', () => {
     // A clean stop (SIGTERM, like Ctrl-C) commits: lag 0 everywhere.
     const codes = await Promise.all(members.map((m) => m.kill('SIGTERM')));
     expect(codes).toEqual([0, 0, 0]);
-    const described = await sluice([
-      'groups',
-      'describe',
-      GROUP,
-      '--zookeeper',
-      cluster.zookeeper,
-      '--output',
-      'json',
-    ]);
+    const described = await describeGroupAsJson();
     expect(described.code).toBe(0);
     const description = JSON.parse(described.stdout) as {
       members: string[];
@@ -155,15 +151,7 @@ describe('a group of three sluice consume processes', () => {
     const records = recordsOf(restarted);
     expect(records.map((r) => r.value).sort()).toEqual([...more].sort());
     expect(Math.min(...records.map((r) => r.offset))).toBe(PER_PARTITION);
-    const described = await sluice([
-      'groups',
-      'describe',
-      GROUP,
-      '--zookeeper',
-      cluster.zookeeper,
-      '--output',
-      'json',
-    ]);
+    const described = await describeGroupAsJson();
     const lags = (JSON.parse(described.stdout) as { partitions: Array<{ lag: number }> }).partitions.map(
       (p) => p.lag,
     );
