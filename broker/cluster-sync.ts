@@ -6,6 +6,9 @@ import type { MetadataCache, TopicMetadata } from './metadata-cache.js';
 import type { ReplicaManager } from './replica/replica-manager.js';
 import { claimTopicDeletion, readPartitionStateOrWatchCreation } from './zk-bridge.js';
 
+/** Pause before re-reading a partition state whose read failed. */
+const STATE_RETRY_MS = 200;
+
 /**
  * Keeps the MetadataCache and the local replicas in step with ZooKeeper: live brokers, the
  * controller, topics, their partition states, and topic deletions. Every change arrives as a watch and
@@ -21,6 +24,8 @@ export class ClusterSync {
   private closed = false;
   /** Znode version of each known partition state (the leader's ISR writes are conditional on it). */
   private readonly stateVersions = new Map<string, number>();
+  /** Partition states whose watch fired and that are not re-read yet. */
+  private readonly changedStates = new Map<string, TopicPartition>();
 
   constructor(
     private readonly brokerId: number,
@@ -48,6 +53,7 @@ export class ClusterSync {
       for (const name of known) if (!topics.includes(name)) await this.dropTopic(name);
       // A new session has none of the old watches: forget cached states so every node is re-watched.
       this.cache.topics = new Map();
+      this.changedStates.clear();
       for (const name of topics) await this.readTopic(name);
       if (this.performTopicDeletions) await this.readDeletions();
     });
@@ -129,26 +135,66 @@ export class ClusterSync {
   }
 
   private async readState(tp: TopicPartition): Promise<PartitionState | null> {
-    const read = await readPartitionStateOrWatchCreation(
-      this.clusterState.session,
-      tp,
-      this.watched(() => this.onStateChanged(tp)),
-    );
     const key = `${tp.topic}-${tp.partition}`;
+    const apply = this.watched(() => this.applyChangedStates());
+    const read = await readPartitionStateOrWatchCreation(this.clusterState.session, tp, (event) => {
+      // Marked when the watch fires, not when its task runs, so one task takes every change so far.
+      if (event.type !== 'sessionExpired') this.changedStates.set(key, tp);
+      apply(event);
+    });
     if (read) this.stateVersions.set(key, read.version);
     else this.stateVersions.delete(key);
     return read?.value ?? null;
   }
 
-  private async onStateChanged(tp: TopicPartition): Promise<void> {
+  /**
+   * The states of one failover change together (the controller writes them back to back): re-reads
+   * every changed partition state at once (pipelined), then publishes them in the order that
+   * shortens a failover: states led by another broker go into the metadata cache at once, so clients
+   * asking us find the new leader without waiting on our own replicas; then the partitions this broker
+   * now leads are opened as leaders (each enters the cache once it leads: whoever sees it may produce);
+   * followers last.
+   */
+  private async applyChangedStates(): Promise<void> {
+    const changed = [...this.changedStates.values()].filter((tp) => this.cache.topics.has(tp.topic));
+    this.changedStates.clear();
+    if (changed.length === 0) return;
+    const reads = await Promise.allSettled(changed.map((tp) => this.readState(tp)));
+    const fresh: Array<{ tp: TopicPartition; state: PartitionState | null }> = [];
+    reads.forEach((read, i) => {
+      const tp = changed[i]!;
+      if (read.status === 'fulfilled') fresh.push({ tp, state: read.value });
+      else this.retryStateRead(tp, read.reason);
+    });
+    const leading = fresh.filter(({ state }) => state?.leader === this.brokerId);
+    const others = fresh.filter(({ state }) => state?.leader !== this.brokerId);
+    for (const { tp, state } of others) this.publishState(tp, state);
+    for (const { tp, state } of leading) {
+      const topic = this.cache.topics.get(tp.topic);
+      if (!topic) continue;
+      await this.applyReplica(withState(topic, tp.partition, state), tp.partition);
+      this.publishState(tp, state);
+    }
+    for (const { tp } of others) {
+      const topic = this.cache.topics.get(tp.topic);
+      if (topic) await this.applyReplica(topic, tp.partition);
+    }
+  }
+
+  private publishState(tp: TopicPartition, state: PartitionState | null): void {
     const topic = this.cache.topics.get(tp.topic);
-    if (!topic) return;
-    const state = await this.readState(tp);
-    const states = [...topic.states];
-    states[tp.partition] = state;
-    const updated = { ...topic, states };
-    await this.applyReplica(updated, tp.partition);
-    this.cache.setTopic(updated);
+    if (topic && tp.partition < topic.assignment.length)
+      this.cache.setTopic(withState(topic, tp.partition, state));
+  }
+
+  /** A failed read armed no watch: try again shortly, or the partition would stay stale. */
+  private retryStateRead(tp: TopicPartition, error: unknown): void {
+    this.logger.warn({ err: error, ...tp }, 'partition state read failed; retrying');
+    setTimeout(() => {
+      if (this.closed) return;
+      this.changedStates.set(`${tp.topic}-${tp.partition}`, tp);
+      void this.enqueue(() => this.applyChangedStates());
+    }, STATE_RETRY_MS).unref();
   }
 
   /** Opens the local replica when this broker is among the partition's replicas. */
@@ -205,4 +251,10 @@ export class ClusterSync {
       await this.dropTopic(topic);
     }
   }
+}
+
+function withState(topic: TopicMetadata, partition: number, state: PartitionState | null): TopicMetadata {
+  const states = [...topic.states];
+  states[partition] = state;
+  return { ...topic, states };
 }
