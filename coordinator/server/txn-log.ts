@@ -1,10 +1,9 @@
 /**
  * Durability: an append-only transaction log with group commit, plus periodic snapshots.
  *
- * Log file `log.<first zxid, hex>`: records of [u32 length][u32 crc32c][TxnRecord bytes]. Everything
- * appended while one write+fdatasync is in flight goes out in the next single write+fdatasync, so the
- * cost of an fsync is shared by every request that arrived during it. A torn or corrupt tail (kill -9
- * mid-write) fails its checksum and is cut off at recovery.
+ * Log file `log.<first zxid, hex>`: records of [u32 length][u32 crc32c][TxnRecord bytes], written in
+ * zxid order and group-committed (see FileTxnStore). A torn or corrupt tail (kill -9 mid-write) fails
+ * its checksum and is cut off at recovery.
  *
  * Snapshot file `snapshot.<zxid, hex>`: the serialized tree at exactly that zxid. It is taken
  * synchronously between two appends, written to a temp file, fsynced and renamed; then the logs it
@@ -19,10 +18,10 @@ import {
   openSync,
   readdirSync,
   readFileSync,
-  write,
+  writeSync,
+  writevSync,
 } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { crc32c } from '@node-rs/crc32';
 import { componentLogger } from '../../log/logger.js';
@@ -86,17 +85,16 @@ export class MemoryTxnStore implements TxnStore {
 export interface FileTxnStoreOptions {
   /** Take a snapshot once the current log holds this many bytes. */
   snapshotAfterBytes?: number;
+  /** How many fdatasyncs may be in flight at once (each covers everything written before it). */
+  maxSyncsInFlight?: number;
 }
 
-interface Batch {
+/** One fdatasync under way: once it returns, every record written to `fd` up to `zxid` is on disk. */
+interface InFlightSync {
   fd: number;
-  chunks: Buffer[];
-  bytes: number;
-  maxZxid: number;
+  zxid: number;
+  done: boolean;
 }
-
-const writeAsync = promisify(write);
-const fdatasyncAsync = promisify(fdatasync);
 
 function syncDirectory(dir: string): void {
   const fd = openSync(dir, 'r');
@@ -107,16 +105,59 @@ function syncDirectory(dir: string): void {
   }
 }
 
+/** Writes every byte of `chunks` at `position` (a regular file rarely writes short, but may). */
+function writeAllAt(fd: number, chunks: Buffer[], bytes: number, position: number): void {
+  const written = writevSync(fd, chunks, position);
+  if (written === bytes) return;
+  const rest = Buffer.concat(chunks, bytes);
+  for (let at = written; at < bytes;) at += writeSync(fd, rest, at, bytes - at, position + at);
+}
+
+const zeros = Buffer.alloc(256 * 1024);
+
+/** True when `bytes` from `offset` on are all zero: space a log preallocated, not a torn record. */
+function zeroFrom(bytes: Buffer, offset: number): boolean {
+  for (let i = offset; i < bytes.length; i++) if (bytes[i] !== 0) return false;
+  return true;
+}
+
+/**
+ * Group commit, pipelined. Records appended during one turn of the event loop are written together
+ * (one writev into the page cache, at the end of the turn) and covered by one fdatasync on the libuv
+ * pool. A new batch does not wait for the previous fdatasync: up to `maxSyncsInFlight` run at once,
+ * because storage completes overlapping flushes nearly as fast as one, and a request arriving just
+ * after a flush started would otherwise wait for that flush and then a whole second one.
+ *
+ * An fdatasync covers every byte written to its file before it was called, so a record is durable
+ * once any sync started after its write has returned, provided older files' syncs have returned too.
+ *
+ * Log files are preallocated with zeros, a few MiB ahead of the last record, as ZooKeeper's are: an
+ * fdatasync of an overwrite inside the file then flushes just the data, while one that grows the file
+ * must also commit the file system's journal (the new size), which on ext4 costs about a second flush.
+ * Recovery stops at the first zero length, so the zeros read as the end of the log.
+ */
 export class FileTxnStore implements TxnStore {
   durableZxid: number;
   private fd: number;
+  /** Where the next record goes in the current log, and how far the file is preallocated. */
+  private position = 0;
+  private allocated = 0;
+  private readonly preallocateBytes: number;
   private logBytes = 0;
-  /** Batches waiting to be written, oldest first; a log rotation starts a new batch on the new file. */
-  private readonly batches: Batch[] = [];
-  private flushing: Promise<void> | null = null;
+  /** Framed records appended but not yet written. */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private pendingZxid = 0;
+  private writeScheduled = false;
+  /** Syncs in the order they were started. */
+  private readonly syncs: InFlightSync[] = [];
+  /** Log files replaced by a newer one, closed once no sync uses them. */
+  private readonly retiredFds = new Set<number>();
+  private idle: (() => void) | null = null;
   private snapshotting: Promise<void> | null = null;
   private closed = false;
   private readonly snapshotAfterBytes: number;
+  private readonly maxSyncsInFlight: number;
 
   private constructor(
     private readonly dir: string,
@@ -126,6 +167,9 @@ export class FileTxnStore implements TxnStore {
   ) {
     this.durableZxid = tree.lastZxid;
     this.snapshotAfterBytes = options.snapshotAfterBytes ?? 64 * 1024 * 1024;
+    this.maxSyncsInFlight = Math.max(1, options.maxSyncsInFlight ?? 4);
+    // A log holds about snapshotAfterBytes; preallocating far past that would only write zeros.
+    this.preallocateBytes = Math.min(4 * 1024 * 1024, Math.max(zeros.length, this.snapshotAfterBytes));
     this.fd = this.openLog(tree.lastZxid + 1);
   }
 
@@ -153,10 +197,11 @@ export class FileTxnStore implements TxnStore {
         if (record.zxid === tree.lastZxid + 1) tree.apply(record, []);
       }
       if (validLength < bytes.length) {
-        log.warn(
-          { file: file.name, validLength, length: bytes.length },
-          'cutting torn tail off transaction log',
-        );
+        if (!zeroFrom(bytes, validLength))
+          log.warn(
+            { file: file.name, validLength, length: bytes.length },
+            'cutting torn tail off transaction log',
+          );
         const fd = openSync(path, 'r+');
         ftruncateSync(fd, validLength);
         fsyncSync(fd);
@@ -176,49 +221,101 @@ export class FileTxnStore implements TxnStore {
   }
 
   private openLog(firstZxid: number): number {
-    const fd = openSync(join(this.dir, `log.${hex(firstZxid)}`), 'a');
+    // A log of that name can exist only without a valid record (or the tree would be past firstZxid).
+    const fd = openSync(join(this.dir, `log.${hex(firstZxid)}`), 'w');
     syncDirectory(this.dir);
     this.logBytes = 0;
+    this.position = 0;
+    this.allocated = 0;
     return fd;
+  }
+
+  /** Extends the current log with zeros so that `end` lies inside it. */
+  private preallocate(end: number): void {
+    const target = Math.ceil(end / this.preallocateBytes) * this.preallocateBytes;
+    while (this.allocated < target) {
+      const length = Math.min(zeros.length, target - this.allocated);
+      this.allocated += writeSync(this.fd, zeros, 0, length, this.allocated);
+    }
   }
 
   append(record: TxnRecord): void {
     if (this.closed) throw new Error('transaction log closed');
     const framed = frameLogRecord(record);
-    let batch = this.batches[this.batches.length - 1];
-    if (batch === undefined || batch.fd !== this.fd) {
-      batch = { fd: this.fd, chunks: [], bytes: 0, maxZxid: 0 };
-      this.batches.push(batch);
-    }
-    batch.chunks.push(framed);
-    batch.bytes += framed.length;
-    batch.maxZxid = record.zxid;
+    this.pending.push(framed);
+    this.pendingBytes += framed.length;
+    this.pendingZxid = record.zxid;
     this.logBytes += framed.length;
-    if (this.flushing === null) this.flushing = this.flushLoop();
+    this.scheduleWrite();
     if (this.logBytes >= this.snapshotAfterBytes && this.snapshotting === null) this.startSnapshot();
   }
 
-  private async flushLoop(): Promise<void> {
+  private scheduleWrite(): void {
+    if (this.writeScheduled || this.pending.length === 0 || this.syncs.length >= this.maxSyncsInFlight)
+      return;
+    this.writeScheduled = true;
+    // After the current turn's I/O callbacks: every request read in this turn joins the batch.
+    setImmediate(() => {
+      this.writeScheduled = false;
+      if (this.syncs.length < this.maxSyncsInFlight) this.writeAndSync();
+    });
+  }
+
+  /** Writes the pending records to the current log and starts the fdatasync that makes them durable. */
+  private writeAndSync(): void {
+    if (this.pending.length === 0) return;
+    const fd = this.fd;
     try {
-      for (let batch = this.batches.shift(); batch !== undefined; batch = this.batches.shift()) {
-        const bytes =
-          batch.chunks.length === 1 ? (batch.chunks[0] as Buffer) : Buffer.concat(batch.chunks, batch.bytes);
-        let written = 0;
-        while (written < bytes.length) {
-          written += (await writeAsync(batch.fd, bytes, written, bytes.length - written, null)).bytesWritten;
-        }
-        await fdatasyncAsync(batch.fd);
-        if (batch.fd !== this.fd && !this.batches.some((b) => b.fd === batch.fd)) closeSync(batch.fd);
-        this.durableZxid = batch.maxZxid;
-        this.onDurable(batch.maxZxid);
-      }
+      if (this.position + this.pendingBytes > this.allocated)
+        this.preallocate(this.position + this.pendingBytes);
+      writeAllAt(fd, this.pending, this.pendingBytes, this.position);
     } catch (error) {
-      // A log we cannot write is a server we cannot run: replies would promise durability we lack.
-      log.fatal({ err: error }, 'transaction log write failed; stopping');
-      process.exit(70);
-    } finally {
-      this.flushing = null;
+      this.fail(error);
     }
+    this.position += this.pendingBytes;
+    const sync: InFlightSync = { fd, zxid: this.pendingZxid, done: false };
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.syncs.push(sync);
+    fdatasync(fd, (error) => {
+      if (error) this.fail(error);
+      sync.done = true;
+      this.synced();
+    });
+  }
+
+  private fail(error: unknown): never {
+    // A log we cannot write is a server we cannot run: replies would promise durability we lack.
+    log.fatal({ err: error }, 'transaction log write failed; stopping');
+    process.exit(70);
+  }
+
+  /** Advances durableZxid over the syncs that have returned, then lets the next batch go. */
+  private synced(): void {
+    let durable = this.durableZxid;
+    // A returned sync counts unless a sync on an older file, started before it, is still running.
+    const waitingFds = new Set<number>();
+    for (const sync of this.syncs) {
+      if (!sync.done) waitingFds.add(sync.fd);
+      else if (
+        (waitingFds.size === 0 || (waitingFds.size === 1 && waitingFds.has(sync.fd))) &&
+        sync.zxid > durable
+      )
+        durable = sync.zxid;
+    }
+    while (this.syncs.length > 0 && (this.syncs[0] as InFlightSync).done) this.syncs.shift();
+    for (const fd of this.retiredFds) {
+      if (!this.syncs.some((s) => s.fd === fd)) {
+        closeSync(fd);
+        this.retiredFds.delete(fd);
+      }
+    }
+    if (durable > this.durableZxid) {
+      this.durableZxid = durable;
+      this.onDurable(durable);
+    }
+    this.scheduleWrite();
+    if (this.syncs.length === 0 && this.pending.length === 0 && this.idle !== null) this.idle();
   }
 
   /**
@@ -228,9 +325,12 @@ export class FileTxnStore implements TxnStore {
   private startSnapshot(): void {
     const zxid = this.tree.lastZxid;
     const image = this.tree.serialize();
+    // Everything up to `zxid` goes to the old log, with a sync of its own, before the new log starts.
+    this.writeAndSync();
     const oldFd = this.fd;
     this.fd = this.openLog(zxid + 1);
-    if (this.flushing === null && !this.batches.some((b) => b.fd === oldFd)) closeSync(oldFd);
+    if (this.syncs.some((s) => s.fd === oldFd)) this.retiredFds.add(oldFd);
+    else closeSync(oldFd);
     this.snapshotting = (async () => {
       try {
         const tmp = join(this.dir, `snapshot.${hex(zxid)}.tmp`);
@@ -260,7 +360,12 @@ export class FileTxnStore implements TxnStore {
 
   async close(): Promise<void> {
     this.closed = true;
-    while (this.flushing !== null) await this.flushing;
+    if (this.syncs.length > 0 || this.pending.length > 0) {
+      await new Promise<void>((resolve) => {
+        this.idle = resolve;
+        this.scheduleWrite();
+      });
+    }
     while (this.snapshotting !== null) await this.snapshotting;
     closeSync(this.fd);
   }
