@@ -144,26 +144,31 @@ export interface KcatRun {
 }
 
 /** Runs kcat, counting stdout bytes without keeping them; rejects on a non-zero exit. */
-export function runKcat(args: string[]): Promise<KcatRun> {
-  return new Promise((resolve, reject) => {
-    const start = performance.now();
-    // /usr/bin/time reports kcat's own CPU time on fd 3 (kept apart from kcat's stderr).
-    const child = spawn('/usr/bin/time', ['-f', '%U %S', '-o', '/dev/fd/3', 'kcat', ...args], {
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+export async function runKcat(args: string[]): Promise<KcatRun> {
+  // /usr/bin/time writes kcat's own CPU time to a file (kept apart from kcat's stderr).
+  const timesDir = await mkdtemp(join(tmpdir(), 'sluice-kcat-'));
+  const timesFile = join(timesDir, 'times');
+  try {
+    const run = await new Promise<Omit<KcatRun, 'cpuSeconds'>>((resolve, reject) => {
+      const start = performance.now();
+      const child = spawn('/usr/bin/time', ['-f', '%U %S', '-o', timesFile, 'kcat', ...args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdoutBytes = 0;
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdoutBytes += chunk.length));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.once('close', (code) => {
+        const seconds = (performance.now() - start) / 1000;
+        if (code !== 0) reject(new Error(`kcat ${args.join(' ')} exited ${code}: ${stderr.slice(-1000)}`));
+        else resolve({ seconds, stdoutBytes, stderr });
+      });
     });
-    let stdoutBytes = 0;
-    let stderr = '';
-    let times = '';
-    child.stdout!.on('data', (chunk: Buffer) => (stdoutBytes += chunk.length));
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    (child.stdio[3] as NodeJS.ReadableStream).on('data', (chunk: Buffer) => (times += chunk.toString()));
-    child.once('close', (code) => {
-      const seconds = (performance.now() - start) / 1000;
-      const [user = NaN, system = NaN] = times.trim().split(/\s+/).map(Number);
-      if (code !== 0) reject(new Error(`kcat ${args.join(' ')} exited ${code}: ${stderr.slice(-1000)}`));
-      else resolve({ seconds, stdoutBytes, stderr, cpuSeconds: user + system });
-    });
-  });
+    const [user = NaN, system = NaN] = readFileSync(timesFile, 'utf8').trim().split(/\s+/).map(Number);
+    return { ...run, cpuSeconds: user + system };
+  } finally {
+    await rm(timesDir, { recursive: true, force: true });
+  }
 }
 
 /** librdkafka producer settings for throughput: big batches, a short linger, acks=1, no compression. */

@@ -10,13 +10,16 @@
  * compression.codec=none, acks=1 (acks=all for the cluster rows); librdkafka defaults otherwise
  * (max.in.flight 1000000, message.max.bytes 1000000, so one partition's request carries ≤ 1 MB).
  *
- * Fairness: the record file is fsynced before timing (its write-back would otherwise compete with the
- * broker's writes); each target first takes an untimed warm-up run (the broker's code is compiled on
- * first use, the first segment file is created); each timed figure is kcat's whole process time
- * (start-up, metadata and final flush included), best of --rounds runs, every run printed. Earlier
- * figures of this bench (544–683k rec/s of 100 B) against bench:produce-sluice's 1.55M on the same
- * settings were one cold first run on a busy machine here against a warm one there; the settings and
- * the file were the same.
+ * Why this bench once read 544–683k rec/s of 100 B while bench:produce-sluice read 1.55M from kcat:
+ * both call kcatProducerArgs (identical settings, `-l` file input, one partition). They differed in
+ * what ran just before the timed run: here the first kcat run met a freshly started broker (its code
+ * compiled on first use), and the record file (100 MB, just written) plus the 100 MB disk-ceiling file
+ * were being written back by the kernel while the broker was timed. Now the record file is fsynced
+ * before timing, each target first takes an untimed warm-up run, and each case runs --rounds times
+ * (every run printed; the ratios use the best). The rest of the spread is the machine's load: compare
+ * the loopback column, measured in the same run.
+ *
+ * Each timed figure is kcat's whole process time (start-up, metadata and final flush included).
  *
  *   npx tsx bench/produce.ts [--records-100 N] [--records-1k N] [--partitions P] [--rounds R]
  */
