@@ -11,13 +11,13 @@
  * (max.in.flight 1000000, message.max.bytes 1000000, so one partition's request carries ≤ 1 MB).
  *
  * Why this bench once read 544–683k rec/s of 100 B while bench:produce-sluice read 1.55M from kcat:
- * both call kcatProducerArgs (identical settings, `-l` file input, one partition). They differed in
- * what ran just before the timed run: here the first kcat run met a freshly started broker (its code
- * compiled on first use), and the record file (100 MB, just written) plus the 100 MB disk-ceiling file
- * were being written back by the kernel while the broker was timed. Now the record file is fsynced
- * before timing, each target first takes an untimed warm-up run, and each case runs --rounds times
- * (every run printed; the ratios use the best). The rest of the spread is the machine's load: compare
- * the loopback column, measured in the same run.
+ * no kcat setting explains it — both call kcatProducerArgs (identical settings, `-l` file input, one
+ * partition). Runs of this same bench on this shared 2-core machine spread as widely (165k–779k rec/s
+ * within one hour, with the loopback ceiling between 106 and 631 MB/s), so the gap was the machine's
+ * load at the time of each run. To make single runs less fragile: the record file is fsynced before
+ * timing (its write-back would compete with the broker's writes), each target first takes an untimed
+ * warm-up run (the broker's code is compiled on first use), and each case runs --rounds times (every
+ * run printed; ratios use the best). Compare the loopback column, measured in the same run.
  *
  * Each timed figure is kcat's whole process time (start-up, metadata and final flush included).
  *
