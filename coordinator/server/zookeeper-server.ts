@@ -88,7 +88,9 @@ export class ZooKeeperServer implements ConnectionHost {
     for (const persisted of this.tree.sessions.values()) {
       this.sessions.add(persisted.sessionId, persisted.passwd, persisted.timeoutMs);
     }
-    const interval = Math.max(20, Math.min(500, Math.floor(this.config.tickTime / 4)));
+    // At most 100 ms late: an expiry is what starts a broker failover (issue 5: leader back within the
+    // session timeout + 1 s), and at the default tickTime 2000 a tick/4 check could be 500 ms late.
+    const interval = Math.max(20, Math.min(100, Math.floor(this.config.tickTime / 4)));
     this.expiryTimer = setInterval(() => this.expireSessions(), interval);
     this.expiryTimer.unref();
     const server = createServer((socket) => this.accept(socket));

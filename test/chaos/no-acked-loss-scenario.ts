@@ -88,13 +88,13 @@ const SESSION_TIMEOUT_MS = 3_000;
 /**
  * The producer's retry schedule, set explicitly because it, not the broker, decides how soon after the
  * new leader serves the first acknowledgement lands. kafkajs refreshes metadata right after a failed
- * send and then sleeps the backoff, so a retry can still carry the dead leader (metadata read just
- * before the election) and pay a second backoff: with a 1 s cap that added 0.2–1.8 s to failovers whose
- * new leader served within 3.3 s. A 100–200 ms backoff is the Java producer's classic
- * retry.backoff.ms=100; 150 retries keep a send alive ~30 s, through the rounds where two brokers are
- * down and nothing may be acknowledged until one returns.
+ * send (retrying that refresh, with the same backoff, while a partition has no live leader) and then
+ * sleeps the backoff, so a retry can still carry the dead leader and pay a second backoff: with a 1 s
+ * cap that added 0.2–1.8 s after the new leader served, 0.2–0.7 s with 200 ms. A fixed ~100 ms is the
+ * Java producer's retry.backoff.ms default; 300 retries keep a send alive ~30 s, through the rounds
+ * where two brokers are down and nothing may be acknowledged until one returns.
  */
-const CLIENT_RETRY = { retries: 150, initialRetryTime: 100, maxRetryTime: 200 };
+const CLIENT_RETRY = { retries: 300, initialRetryTime: 100, maxRetryTime: 100 };
 const BATCH = 20;
 
 /** mulberry32: small, seedable, good enough to pick victims reproducibly. */
