@@ -26,7 +26,8 @@ import { join } from 'node:path';
 import { crc32c } from '@node-rs/crc32';
 import { componentLogger } from '../../log/logger.js';
 import { DataTree } from './data-tree.js';
-import { decodeTxnRecord, encodeTxnRecord, type TxnRecord } from './txn.js';
+import { JuteWriter } from './jute.js';
+import { decodeTxnRecord, writeTxnRecord, type TxnRecord } from './txn.js';
 
 const log = componentLogger('zk-txn-log');
 
@@ -60,12 +61,20 @@ export function readLogFile(bytes: Buffer): { records: TxnRecord[]; validLength:
 }
 
 export function frameLogRecord(record: TxnRecord): Buffer {
-  const payload = encodeTxnRecord(record);
-  const framed = Buffer.allocUnsafe(payload.length + 8);
+  // Encoded behind 8 reserved bytes, then the length and checksum are filled in: one buffer, no copy.
+  const writer = new JuteWriter(64 + dataLength(record.txn));
+  writer.int(0).int(0);
+  writeTxnRecord(writer, record);
+  const framed = writer.bytes();
+  const payload = framed.subarray(8);
   framed.writeUInt32BE(payload.length, 0);
   framed.writeUInt32BE(crc32c(payload), 4);
-  payload.copy(framed, 8);
   return framed;
+}
+
+/** Room for the data a transaction carries, so the writer rarely has to grow. */
+function dataLength(txn: TxnRecord['txn']): number {
+  return txn.type === 'create' || txn.type === 'setData' ? (txn.data?.length ?? 0) + txn.path.length * 3 : 64;
 }
 
 /** Where transactions go before their replies may leave. */

@@ -101,9 +101,14 @@ function readTxn(reader: JuteReader): Txn {
 
 export function encodeTxnRecord(record: TxnRecord): Buffer {
   const writer = new JuteWriter(128);
+  writeTxnRecord(writer, record);
+  return writer.bytes();
+}
+
+/** Appends the record's encoding to `writer` (the log frames it in place, without a copy). */
+export function writeTxnRecord(writer: JuteWriter, record: TxnRecord): void {
   writer.long(record.zxid).long(record.time);
   writeTxn(writer, record.txn);
-  return writer.bytes();
 }
 
 export function decodeTxnRecord(bytes: Buffer): TxnRecord {
