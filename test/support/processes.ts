@@ -23,7 +23,12 @@ export interface RunningProcess {
   waitForOutput(pattern: string | RegExp, timeoutMs?: number): Promise<string>;
   /** Resolves with the exit code (or signal name) once the process has ended. */
   exited: Promise<number | string>;
-  kill(signal?: NodeJS.Signals): Promise<number | string>;
+  /**
+   * Sends `signal` and resolves with the exit code (or signal name). A process still running after
+   * `exitTimeoutMs` is SIGKILLed and the call rejects, quoting the end of its stderr: a process that
+   * ignores SIGTERM is a bug to report, not a test that hangs until its own timeout.
+   */
+  kill(signal?: NodeJS.Signals, exitTimeoutMs?: number): Promise<number | string>;
 }
 
 /** Starts a process that is killed when the test process exits, whatever happens to the test. */
@@ -61,9 +66,24 @@ export function startProcess(command: string, args: string[], options: SpawnOpti
       ]);
       return out + err;
     },
-    async kill(signal = 'SIGTERM') {
+    async kill(signal = 'SIGTERM', exitTimeoutMs = 30_000) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
+      let timer: NodeJS.Timeout | undefined;
+      const stuck = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(
+            new Error(
+              `${command} ${args.join(' ')} did not exit within ${exitTimeoutMs} ms of ${signal}; stderr ends:\n${err.slice(-4000)}`,
+            ),
+          );
+        }, exitTimeoutMs);
+      });
+      try {
+        return await Promise.race([exited, stuck]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
 }
