@@ -4,7 +4,7 @@ import { readFully, scanBatches, type ScanEnd, type ScannedBatch } from './batch
 import { OffsetIndex } from './offset-index.js';
 import { segmentPaths, type SegmentPaths } from './segment-file-names.js';
 import { TimeIndex } from './time-index.js';
-import { TailCache } from './tail-cache.js';
+import { TailCache, type TailCacheUse } from './tail-cache.js';
 
 /** What the log needs to know about one batch to index it: position and offsets are already final. */
 export interface AppendedBatch {
@@ -285,7 +285,11 @@ export class LogSegment {
    * Writes `bytes` (whole batches, offsets already stamped) at the committed end and indexes them.
    * The caller serialises appends; `size`/`nextOffset` move only after the bytes are in the file.
    */
-  async append(bytes: Buffer, batches: readonly AppendedBatch[]): Promise<void> {
+  async append(
+    bytes: Buffer,
+    batches: readonly AppendedBatch[],
+    tailCache: TailCacheUse = 'copy',
+  ): Promise<void> {
     const handle = await this.acquire();
     try {
       let written = 0;
@@ -302,7 +306,9 @@ export class LogSegment {
       this.release();
     }
     if (this.size === 0 && batches.length > 0) this.firstBatchTimestamp = batches[0]!.maxTimestamp;
-    this.tailCache.add(bytes, this.size, batches);
+    if (tailCache !== 'skip') this.tailCache.add(bytes, this.size, batches, tailCache === 'adopt');
+    // Not cached: the cache must reach the segment's end, or it would answer with a gap.
+    else this.tailCache.clear();
     for (const batch of batches) this.indexBatch(batch);
     this.size += bytes.length;
     this.dirty = true;

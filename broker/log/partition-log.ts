@@ -28,6 +28,7 @@ import { LogSegment, type AppendedBatch } from './log-segment.js';
 import { sharedSegmentHandleCache, type SegmentHandleCache } from './segment-handle-cache.js';
 import { loadSegments } from './segment-loader.js';
 import { SerialQueue } from './serial-queue.js';
+import type { TailCacheUse } from './tail-cache.js';
 
 /** Written by close(); its absence on open means the last run crashed and the tail is recovered. */
 export const CLEAN_SHUTDOWN_FILE = 'clean-shutdown';
@@ -58,6 +59,13 @@ export interface AppendOptions {
   assignOffsets?: boolean;
   /** "Now" for segment.ms; defaults to the log's clock. */
   appendTimeMs?: number;
+  /**
+   * The tail cache's use of these bytes (tail-cache.ts): 'copy' (default) keeps a copy; 'adopt' keeps
+   * the buffer itself — the caller hands it over and never modifies it again (the produce path: each
+   * request's buffer is its own); 'skip' keeps nothing (followers: consumers read from leaders, so a
+   * cache there would only cost memory and time).
+   */
+  tailCache?: TailCacheUse;
 }
 
 export interface AppendResult {
@@ -242,7 +250,7 @@ export class PartitionLog {
   private async appendInQueue(
     bytes: Buffer,
     incoming: IncomingBatch[],
-    { leaderEpoch, assignOffsets = true, appendTimeMs }: AppendOptions,
+    { leaderEpoch, assignOffsets = true, appendTimeMs, tailCache = 'copy' }: AppendOptions,
   ): Promise<{ result: AppendResult; syncSeq: number | null }> {
     this.ensureOpen();
     const nowMs = appendTimeMs ?? this.now();
@@ -277,7 +285,7 @@ export class PartitionLog {
       lastOffset: b.baseOffset + BigInt(b.lastOffsetDelta),
       maxTimestamp: b.maxTimestamp,
     }));
-    await segment.append(bytes, appended);
+    await segment.append(bytes, appended, tailCache);
     const seq = this.groupCommit.noteWrite();
 
     let epochsChanged = false;

@@ -5,12 +5,15 @@
  * per fetch: index lookup, header scan, data), and that sits directly in the acks=all and end-to-end
  * latency path. A fetch the cache cannot answer (older data) reads the file as before.
  *
- * The cache holds copies of the appended bytes (callers may reuse their buffers), contiguous up to the
+ * The cache holds the appended bytes (copies, or buffers their caller handed over), contiguous up to the
  * segment's end: entries are added after their bytes are in the file, dropped oldest first when the
  * process-wide budget is exceeded, and all dropped on truncation. Answers are exactly what a file read
  * of the same range returns (whole batches, same limits).
  */
 import type { AppendedBatch } from './log-segment.js';
+
+/** How an append feeds the cache: copy its bytes, keep its buffer (handed over), or not at all. */
+export type TailCacheUse = 'copy' | 'adopt' | 'skip';
 
 /** Bytes of cached batches across every segment of the process (followers read well within this). */
 export const DEFAULT_TAIL_CACHE_BUDGET = 64 * 1024 * 1024;
@@ -68,8 +71,13 @@ export class TailCache {
 
   constructor(private readonly budget: TailCacheBudget = sharedTailCacheBudget) {}
 
-  /** Batches just written at `position` of the segment (`batches` in segment positions). */
-  add(bytes: Buffer, position: number, batches: readonly AppendedBatch[]): void {
+  /**
+   * Batches just written at `position` of the segment (`batches` in segment positions). `adopt`: the
+   * caller hands `bytes` over (never modified again), so it is kept without a copy — unless it is a
+   * small view of a larger allocation (a request among others in one socket read), which the budget
+   * would undercount.
+   */
+  add(bytes: Buffer, position: number, batches: readonly AppendedBatch[], adopt = false): void {
     if (batches.length === 0 || bytes.length === 0) return;
     if (bytes.length > this.budget.maxBytes) {
       // Larger than the whole budget: the cache would no longer reach the segment's end.
@@ -78,7 +86,7 @@ export class TailCache {
     }
     const chunk: CachedChunk = {
       owner: this,
-      bytes: Buffer.from(bytes),
+      bytes: adopt && bytes.byteLength * 2 >= bytes.buffer.byteLength ? bytes : Buffer.from(bytes),
       batches: batches.map((b) => ({
         start: b.position - position,
         size: b.size,

@@ -144,9 +144,15 @@ export class Partition {
     return wasLeader || newTerm ? 'becameFollower' : 'unchanged';
   }
 
-  /** Leader append: offsets assigned from the log end, stamped with our leader epoch. */
+  /**
+   * Leader append: offsets assigned from the log end, stamped with our leader epoch. `records` is the
+   * log's afterwards (kept for tail reads without a copy): the caller must not modify or reuse it.
+   */
   async appendAsLeader(records: Buffer): Promise<AppendResult> {
-    const result = await this.log.append(records, { leaderEpoch: this.leadership.leaderEpoch });
+    const result = await this.log.append(records, {
+      leaderEpoch: this.leadership.leaderEpoch,
+      tailCache: 'adopt',
+    });
     for (const listener of [...this.appendListeners]) listener();
     this.maybeAdvanceHighWatermark();
     return result;
@@ -154,7 +160,8 @@ export class Partition {
 
   /** Follower append: the leader's batches with the leader's offsets and epochs. */
   async appendAsFollower(records: Buffer): Promise<AppendResult> {
-    return this.log.append(records, { leaderEpoch: -1, assignOffsets: false });
+    // Not cached for reads: consumers fetch from the leader (no preferred read replicas).
+    return this.log.append(records, { leaderEpoch: -1, assignOffsets: false, tailCache: 'skip' });
   }
 
   /** Follower: the leader's high watermark, capped at what we hold. */
