@@ -22,6 +22,8 @@ export interface NewTopic {
 export interface TopicOperationResult {
   name: string;
   error?: KafkaProtocolError;
+  /** The broker's own explanation (CreateTopics/DeleteTopics errorMessage), when it gave one. */
+  errorMessage?: string;
 }
 
 /** Which offset ListOffsets should find: the log start, the log end, or the first at/after a time. */
@@ -263,7 +265,7 @@ function key(topic: string, partition: number): string {
 }
 
 function result(name: string, code: number, message: string | null | undefined): TopicOperationResult {
-  return code === 0
-    ? { name }
-    : { name, error: new KafkaProtocolError(code, message ? `(${message})` : `(topic ${name})`) };
+  if (code === 0) return { name };
+  const error = new KafkaProtocolError(code, message ? `(${message})` : `(topic ${name})`);
+  return message ? { name, error, errorMessage: message } : { name, error };
 }

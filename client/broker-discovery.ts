@@ -1,8 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { ClusterState } from '../coordinator/cluster-state.js';
 import type { BrokerRegistration } from '../coordinator/zk-paths.js';
+import { isZooKeeperError } from '../coordinator/zk-errors.js';
 import { ZooKeeperSession, type ZooKeeperSessionOptions } from '../coordinator/zk-session.js';
 import { componentLogger } from '../log/logger.js';
+import { NoBrokersAvailableError } from './client-errors.js';
 import type { BrokerAddress } from './kafka-connection.js';
 
 const log = componentLogger('broker-discovery');
@@ -76,6 +78,11 @@ export class ZooKeeperBrokerDiscovery extends EventEmitter<DiscoveryEvents> impl
       return await ZooKeeperBrokerDiscovery.start(new ClusterState(session), true);
     } catch (error) {
       await session.close();
+      // Reading /brokers under a chroot that does not exist fails with NONODE: say what that means.
+      if (isZooKeeperError(error, 'NONODE'))
+        throw new NoBrokersAvailableError(
+          `ZooKeeper ${connectionString} holds no cluster (does the chroot exist?)`,
+        );
       throw error;
     }
   }

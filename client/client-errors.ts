@@ -11,7 +11,7 @@ export class BrokerConnectionError extends Error {
   readonly retriable = true;
   constructor(
     readonly address: string,
-    reason: string,
+    readonly reason: string,
     options?: { cause?: unknown },
   ) {
     super(`broker ${address}: ${reason}`, options);

@@ -6,7 +6,7 @@ import {
   type BrokerDiscovery,
   type DiscoveredBroker,
 } from './broker-discovery.js';
-import { NoBrokersAvailableError } from './client-errors.js';
+import { BrokerConnectionError, NoBrokersAvailableError } from './client-errors.js';
 import { ClusterMetadata } from './cluster-metadata.js';
 import { ConnectionPool } from './connection-pool.js';
 import {
@@ -79,11 +79,18 @@ export class KafkaClient {
       try {
         return await this.pool.get(broker);
       } catch (error) {
-        failures.push(`${formatAddress(broker)}: ${(error as Error).message}`);
+        // "127.0.0.1:9092 (connect ECONNREFUSED …)": the address once, then why.
+        const reason = error instanceof BrokerConnectionError ? error.reason : (error as Error).message;
+        failures.push(`${formatAddress(broker)} (${reason})`);
         log.debug({ broker: formatAddress(broker), err: (error as Error).message }, 'broker unreachable');
       }
     }
-    throw new NoBrokersAvailableError(`${this.discovery.description}: ${failures.join('; ')}`);
+    throw new NoBrokersAvailableError(
+      `could not reach ${failures.join('; ')}` +
+        (this.discovery instanceof ZooKeeperBrokerDiscovery
+          ? ` (registered in ${this.discovery.description})`
+          : ''),
+    );
   }
 
   /** A connection to the broker with this id (refreshing metadata once if the id is unknown). */

@@ -202,6 +202,8 @@ export class GroupAdmin {
   }
 
   private async refuseIfActive(group: string): Promise<void> {
+    // Reading the members of a group that does not exist would create its nodes (a dry run must not).
+    if (!(await this.exists(group))) return;
     const members = await this.state.listConsumers(group);
     if (members.length > 0) throw new GroupActiveError(group, members);
   }

@@ -34,6 +34,36 @@ export function clientOptionsFrom(options: ClusterOptions): KafkaClientOptions {
   return { ...common, zookeeper: options.zookeeper ?? DEFAULT_ZOOKEEPER };
 }
 
+/**
+ * Commands whose state lives only in ZooKeeper (consumer groups) still accept `--bootstrap-server`, the
+ * flag Kafka users reach for first, so that they get a pointer to `--zookeeper` instead of "unknown option".
+ */
+export function addZooKeeperOnlyOptions(command: Command, what: string): Command {
+  return command
+    .option('--zookeeper <host:port[/chroot]>', `where ${what} live (default ${DEFAULT_ZOOKEEPER})`)
+    .option('--bootstrap-server <host:port>', 'not supported here: give --zookeeper');
+}
+
+export function refuseBootstrapServer(options: { bootstrapServer?: string }, what: string): void {
+  if (options.bootstrapServer !== undefined)
+    throw new UserError(
+      `${what} live in ZooKeeper, not in the brokers: give --zookeeper host:port (sluice dev prints it) instead of --bootstrap-server`,
+    );
+}
+
+/**
+ * The topic of `produce`/`consume`: the argument, or `--topic` as kafka-console-producer/-consumer
+ * take it. Either one, or both when they agree.
+ */
+export function topicFrom(argument: string | undefined, option: string | undefined, command: string): string {
+  if (argument !== undefined && option !== undefined && argument !== option)
+    throw new UserError(`two topics given (${argument} and --topic ${option}): give one`);
+  const topic = argument ?? option;
+  if (topic === undefined || topic.length === 0)
+    throw new UserError(`no topic given: sluice ${command} <topic> (or --topic <topic>)`);
+  return topic;
+}
+
 /** A mistake the user can fix: printed as one line, without a stack trace. */
 export class UserError extends Error {
   override readonly name = 'UserError';

@@ -4,9 +4,18 @@ import { ClusterState } from '../../coordinator/cluster-state.js';
 import { ZooKeeperSession } from '../../coordinator/zk-session.js';
 import { Consumer, type ConsumedRecord } from '../../consumer/consumer.js';
 import { topicPartitionKey } from '../../consumer/assignors.js';
-import { DEFAULT_ZOOKEEPER, integerOption, runCommand, UserError } from './client-options.js';
+import {
+  addZooKeeperOnlyOptions,
+  DEFAULT_ZOOKEEPER,
+  integerOption,
+  refuseBootstrapServer,
+  runCommand,
+  topicFrom,
+  UserError,
+} from './client-options.js';
 
 interface ConsumeOptions {
+  topic?: string;
   zookeeper?: string;
   bootstrapServer?: string;
   group?: string;
@@ -66,12 +75,14 @@ function diagnostic(message: string): void {
 
 /** `sluice consume <topic>`: a ZooKeeper-group consumer printing records to stdout. */
 export function registerConsumeCommand(program: Command): void {
-  program
-    .command('consume')
-    .description('consume a topic as a member of a ZooKeeper consumer group, printing records to stdout')
-    .argument('<topic>', 'topic to consume')
-    .option('--zookeeper <host:port[/chroot]>', `where the group lives (default ${DEFAULT_ZOOKEEPER})`)
-    .option('--bootstrap-server <host:port>', 'not supported: ZooKeeper groups need --zookeeper')
+  addZooKeeperOnlyOptions(
+    program
+      .command('consume')
+      .description('consume a topic as a member of a ZooKeeper consumer group, printing records to stdout')
+      .argument('[topic]', 'topic to consume (must exist)')
+      .option('--topic <name>', 'the topic, as kafka-console-consumer takes it (instead of the argument)'),
+    'consumer groups',
+  )
     .option('--group <id>', 'consumer group (default: a throwaway console-consumer-<n>, deleted on exit)')
     .option('--from-beginning', 'start at the earliest offset where the group has no committed offset')
     .option('--max-messages <n>', 'exit after this many records', integerOption('max messages', 1, 2 ** 31))
@@ -98,13 +109,36 @@ export function registerConsumeCommand(program: Command): void {
       1_000,
     )
     .option('--verbose', 'log ownership changes and deliveries (with epoch ms) to stderr')
-    .action((topic: string, options: ConsumeOptions) => runCommand('consume', () => consume(topic, options)));
+    .action((topic: string | undefined, options: ConsumeOptions) =>
+      runCommand('consume', () => consume(topicFrom(topic, options.topic, 'consume'), options)),
+    );
+}
+
+/** How long Ctrl-C waits for a join in progress (to leave cleanly) before exiting anyway. */
+const INTERRUPTED_JOIN_GRACE_MS = 2_000;
+
+/**
+ * Fails in one line when the topic does not exist: the consumer would otherwise wait for it forever,
+ * which reads as a hang (kafka-console-consumer only logs warnings there).
+ */
+async function requireTopic(zookeeper: string, topic: string): Promise<void> {
+  const session = await ZooKeeperSession.connect(zookeeper, { connectTimeoutMs: 10_000 });
+  try {
+    if ((await new ClusterState(session).readTopicAssignment(topic)) === null)
+      throw new UserError(`topic ${topic} does not exist (sluice topics create --topic ${topic} creates it)`);
+  } finally {
+    await session.close();
+  }
 }
 
 async function consume(topic: string, options: ConsumeOptions): Promise<void> {
-  if (options.bootstrapServer !== undefined)
-    throw new UserError('the ZooKeeper group consumer finds its group in ZooKeeper: use --zookeeper');
+  refuseBootstrapServer(options, 'consumer groups');
   const zookeeper = options.zookeeper ?? DEFAULT_ZOOKEEPER;
+  // Ctrl-C while ZooKeeper is still being reached: nothing to print, commit or clean up yet.
+  const interruptBeforeJoining = () => process.exit(130);
+  process.once('SIGINT', interruptBeforeJoining);
+  process.once('SIGTERM', interruptBeforeJoining);
+  await requireTopic(zookeeper, topic);
   const throwaway = options.group === undefined;
   const groupId = options.group ?? `console-consumer-${randomInt(100_000)}`;
   const consumer = new Consumer({
@@ -131,30 +165,44 @@ async function consume(topic: string, options: ConsumeOptions): Promise<void> {
 
   let count = 0;
   let lastRecordAt = Date.now();
+  let joined = false;
   let stopping = false;
+  let timeoutCheck: NodeJS.Timeout | undefined;
   const stop = () => {
     if (stopping) return;
     stopping = true;
+    // A join still in progress (ZooKeeper slow or unreachable) gets a moment to finish and leave
+    // cleanly; Ctrl-C must not wait for a connect timeout.
+    if (!joined) setTimeout(() => process.exit(130), INTERRUPTED_JOIN_GRACE_MS).unref();
     void consumer.close();
   };
+  process.removeListener('SIGINT', interruptBeforeJoining);
+  process.removeListener('SIGTERM', interruptBeforeJoining);
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  const timeoutCheck =
-    options.timeoutMs === undefined
-      ? undefined
-      : setInterval(
-          () => {
-            if (Date.now() - lastRecordAt >= options.timeoutMs!) {
-              diagnostic(`no record for ${options.timeoutMs} ms; stopping`);
-              stop();
-            }
-          },
-          Math.min(options.timeoutMs, 100),
-        );
 
   try {
-    await consumer.connect();
+    try {
+      await consumer.connect();
+    } catch (error) {
+      await consumer.close().catch(() => undefined);
+      throw error;
+    }
+    joined = true;
     verbose?.(`joined group ${groupId} as ${consumer.consumerId}`);
+    lastRecordAt = Date.now();
+    if (options.timeoutMs !== undefined) {
+      const timeoutMs = options.timeoutMs;
+      timeoutCheck = setInterval(
+        () => {
+          if (Date.now() - lastRecordAt >= timeoutMs) {
+            diagnostic(`no record for ${timeoutMs} ms; stopping`);
+            stop();
+          }
+        },
+        Math.min(timeoutMs, 100),
+      );
+    }
     await consumer.run({
       eachBatch: async ({ records, resolveOffset, isCurrent }) => {
         const lines: string[] = [];
@@ -181,20 +229,24 @@ async function consume(topic: string, options: ConsumeOptions): Promise<void> {
     });
   } finally {
     clearInterval(timeoutCheck);
-    stopping = true;
-    await consumer.close();
-    diagnostic(`processed a total of ${count} messages`);
-    if (throwaway) await deleteThrowawayGroup(zookeeper, groupId);
+    if (joined) {
+      stopping = true;
+      await consumer.close();
+      diagnostic(`processed a total of ${count} messages`);
+      if (throwaway) await deleteThrowawayGroup(zookeeper, groupId);
+    }
   }
 }
 
+/** Best effort: a failure here is reported but never hides the command's own outcome. */
 async function deleteThrowawayGroup(zookeeper: string, groupId: string): Promise<void> {
-  const session = await ZooKeeperSession.connect(zookeeper, { connectTimeoutMs: 5_000 });
+  let session: ZooKeeperSession | undefined;
   try {
+    session = await ZooKeeperSession.connect(zookeeper, { connectTimeoutMs: 5_000 });
     await new ClusterState(session).deleteGroup(groupId);
   } catch (error) {
     diagnostic(`could not delete throwaway group ${groupId}: ${(error as Error).message}`);
   } finally {
-    await session.close();
+    await session?.close();
   }
 }

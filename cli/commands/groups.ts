@@ -7,11 +7,19 @@ import {
   type OffsetResetSpec,
   type PlannedReset,
 } from '../../consumer/group-admin.js';
-import { DEFAULT_ZOOKEEPER, runCommand, UserError } from './client-options.js';
+import { ErrorCode, KafkaProtocolError } from '../../protocol/errors.js';
+import {
+  addZooKeeperOnlyOptions,
+  DEFAULT_ZOOKEEPER,
+  refuseBootstrapServer,
+  runCommand,
+  UserError,
+} from './client-options.js';
 import { describeCoordinatorGroup, type CoordinatorGroupView } from './coordinator-group-members.js';
 
 interface GroupOptions {
   zookeeper?: string;
+  bootstrapServer?: string;
   output: 'text' | 'json';
 }
 
@@ -45,13 +53,17 @@ function datetimeOption(value: string): number {
 }
 
 function withGroupOptions(command: Command): Command {
-  return command
-    .option('--zookeeper <host:port[/chroot]>', `where the groups live (default ${DEFAULT_ZOOKEEPER})`)
-    .option('--output <format>', 'text or json', outputFormat, 'text');
+  return addZooKeeperOnlyOptions(command, 'the groups').option(
+    '--output <format>',
+    'text or json',
+    outputFormat,
+    'text',
+  );
 }
 
 /** Runs `body` with a GroupAdmin; group errors become one-line user errors. */
 async function withGroups(options: GroupOptions, body: (admin: GroupAdmin) => Promise<void>): Promise<void> {
+  refuseBootstrapServer(options, 'consumer groups');
   const admin = await GroupAdmin.connect(options.zookeeper ?? DEFAULT_ZOOKEEPER);
   try {
     await body(admin);
@@ -190,7 +202,13 @@ export function registerGroupsCommand(program: Command): void {
     runCommand('groups reset-offsets', () =>
       withGroups(options, async (admin) => {
         if (options.dryRun && options.execute) throw new UserError('give --dry-run or --execute, not both');
-        const plan = await admin.planReset(group, options.topic, resetSpec(options));
+        const plan = await admin
+          .planReset(group, options.topic, resetSpec(options))
+          .catch((error: unknown) => {
+            if (error instanceof KafkaProtocolError && error.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+              throw new UserError(`topic ${options.topic} does not exist`);
+            throw error;
+          });
         if (options.execute) {
           await refuseWhileCoordinatorMembers(options, group);
           await admin.executeReset(group, plan);

@@ -1,4 +1,4 @@
-import { createReadStream, statSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
@@ -9,11 +9,13 @@ import {
   clientOptionsFrom,
   integerOption,
   runCommand,
+  topicFrom,
   UserError,
   type ClusterOptions,
 } from './client-options.js';
 
 interface ProduceOptions extends ClusterOptions {
+  topic?: string;
   file?: string;
   keySeparator?: string;
   header?: Array<[string, string]>;
@@ -41,7 +43,8 @@ export function registerProduceCommand(program: Command): void {
     program
       .command('produce')
       .description('send lines from stdin or a file to a topic, one record per line')
-      .argument('<topic>', 'topic to write to (must exist)')
+      .argument('[topic]', 'topic to write to (must exist)')
+      .option('--topic <name>', 'the topic, as kafka-console-producer takes it (instead of the argument)')
       .option('--file <path>', 'read records from this file instead of stdin')
       .option('--key-separator <text>', 'each line is KEY<text>VALUE (a line without it is an error)')
       .option('--header <key=value>', 'add this header to every record (repeatable)', headerOption)
@@ -73,7 +76,9 @@ export function registerProduceCommand(program: Command): void {
       )
       .option('--no-idempotence', 'do not ask the broker to de-duplicate retried batches')
       .option('--no-progress', 'no progress bar, even on a terminal'),
-  ).action((topic: string, options: ProduceOptions) => runCommand('produce', () => produce(topic, options)));
+  ).action((topic: string | undefined, options: ProduceOptions) =>
+    runCommand('produce', () => produce(topicFrom(topic, options.topic, 'produce'), options)),
+  );
 }
 
 function headerOption(value: string, previous: Array<[string, string]> = []): Array<[string, string]> {
@@ -171,9 +176,33 @@ class LatencyRecorder {
   }
 }
 
+/** Opens --file before anything connects, so a wrong path is one line, not a stream error later. */
+async function openInputFile(path: string): Promise<{ file: FileHandle; size: number }> {
+  let file: FileHandle;
+  try {
+    file = await open(path, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+    throw new UserError(`cannot read --file ${path}: ${reason}`);
+  }
+  const stats = await file.stat();
+  if (!stats.isFile() && !stats.isFIFO() && !stats.isCharacterDevice()) {
+    await file.close();
+    throw new UserError(`cannot read --file ${path}: ${stats.isDirectory() ? 'a directory' : 'not a file'}`);
+  }
+  return { file, size: stats.isFile() ? stats.size : 0 };
+}
+
+function plural(count: number, noun: string): string {
+  return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
+}
+
 async function produce(topic: string, options: ProduceOptions): Promise<void> {
   const parser = new LineParser(topic, options);
   const cluster = clientOptionsFrom(options);
+  const inputFile = options.file === undefined ? undefined : await openInputFile(options.file);
   const producer = new Producer({
     ...(cluster.bootstrapServers !== undefined
       ? { bootstrapServers: cluster.bootstrapServers }
@@ -198,10 +227,10 @@ async function produce(topic: string, options: ProduceOptions): Promise<void> {
     await producer.connect();
 
     const input =
-      options.file === undefined ? process.stdin : createReadStream(options.file, { highWaterMark: 1 << 20 });
-    const totalBytes = options.file === undefined ? 0 : statSync(options.file).size;
+      inputFile === undefined ? process.stdin : inputFile.file.createReadStream({ highWaterMark: 1 << 20 });
+    const totalBytes = inputFile?.size ?? 0;
     const bar =
-      options.file !== undefined && options.progress && process.stderr.isTTY
+      totalBytes > 0 && options.progress && process.stderr.isTTY
         ? new cliProgress.SingleBar(
             {
               format: 'producing |{bar}| {percentage}% | {records} records | {rate} records/s',
@@ -279,7 +308,7 @@ async function produce(topic: string, options: ProduceOptions): Promise<void> {
     };
     if (options.output === 'json') console.log(JSON.stringify(summary));
     console.error(
-      `${records.toLocaleString('en-US')} records (${(bytes / 1024 / 1024).toFixed(1)} MB) to ${topic} in ${seconds.toFixed(2)} s: ` +
+      `${plural(records, 'record')} (${(bytes / 1024 / 1024).toFixed(1)} MB) to ${topic} in ${seconds.toFixed(2)} s: ` +
         `${summary.mbPerSec} MB/s, ${summary.recordsPerSec.toLocaleString('en-US')} records/s; ` +
         (options.acks === '0'
           ? 'acks=0 (no acknowledgements)'
@@ -287,5 +316,6 @@ async function produce(topic: string, options: ProduceOptions): Promise<void> {
     );
   } finally {
     await producer.close().catch(() => undefined);
+    await inputFile?.file.close().catch(() => undefined);
   }
 }

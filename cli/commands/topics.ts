@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { KafkaAdmin, type TopicDescription } from '../../client/admin.js';
+import { KafkaAdmin, type TopicDescription, type TopicOperationResult } from '../../client/admin.js';
 import { errorByCode } from '../../protocol/errors.js';
 import {
   addClusterOptions,
@@ -73,7 +73,7 @@ export function registerTopicsCommand(program: Command): void {
           },
         ]);
         const exists = result?.error?.code === TOPIC_ALREADY_EXISTS;
-        if (result?.error && !(exists && options.ifNotExists)) throw result.error;
+        if (result?.error && !(exists && options.ifNotExists)) throw operationError(result);
         if (options.output === 'json')
           console.log(JSON.stringify({ topic: options.topic, created: !exists }));
         else
@@ -133,13 +133,25 @@ export function registerTopicsCommand(program: Command): void {
         const [result] = await admin.deleteTopics([options.topic]);
         const absent = result?.error?.code === UNKNOWN_TOPIC_OR_PARTITION;
         if (absent && !options.ifExists) throw new UserError(`topic ${options.topic} does not exist`);
-        if (result?.error && !absent) throw result.error;
+        if (result?.error && !absent) throw operationError(result);
         if (options.output === 'json')
           console.log(JSON.stringify({ topic: options.topic, deleted: !absent }));
         else
           console.log(absent ? `Topic ${options.topic} does not exist.` : `Deleted topic ${options.topic}.`);
       }),
     ),
+  );
+}
+
+/**
+ * One line for a failed create/delete: the broker's own explanation when it gave one ("replication
+ * factor 5 is larger than the 3 live broker(s)"), else Kafka's description of the code and its name.
+ */
+function operationError(result: TopicOperationResult): UserError {
+  if (result.errorMessage) return new UserError(result.errorMessage);
+  const info = errorByCode(result.error!.code);
+  return new UserError(
+    `topic ${result.name}: ${info ? `${info.message} (${info.name})` : `error ${result.error!.code}`}`,
   );
 }
 
