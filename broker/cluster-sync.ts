@@ -2,9 +2,14 @@ import type { ClusterState } from '../coordinator/cluster-state.js';
 import type { WatchEvent } from '../coordinator/zk-session.js';
 import type { PartitionState, TopicPartition } from '../coordinator/zk-paths.js';
 import type { Logger } from '../log/logger.js';
+import { NO_LEADER } from './controller/partition-leader-election.js';
 import type { MetadataCache, TopicMetadata } from './metadata-cache.js';
 import type { ReplicaManager } from './replica/replica-manager.js';
-import { claimTopicDeletion, readPartitionStateOrWatchCreation } from './zk-bridge.js';
+import {
+  claimTopicDeletion,
+  controlledShutdownRequested,
+  readPartitionStateOrWatchCreation,
+} from './zk-bridge.js';
 
 /** Pause before re-reading a partition state whose read failed. */
 const STATE_RETRY_MS = 200;
@@ -26,6 +31,8 @@ export class ClusterSync {
   private readonly stateVersions = new Map<string, number>();
   /** Partition states whose watch fired and that are not re-read yet. */
   private readonly changedStates = new Map<string, TopicPartition>();
+  /** This broker asked for a controlled shutdown: it follows no new leader (see applyReplica). */
+  private shuttingDown = false;
 
   constructor(
     private readonly brokerId: number,
@@ -45,6 +52,7 @@ export class ClusterSync {
     return this.enqueue(async () => {
       await this.readBrokers();
       await this.readController();
+      await this.readShutdownRequest();
       const topics = await this.clusterState.listTopics((event) => this.onTopicList(event));
       const known = new Set([
         ...this.cache.topics.keys(),
@@ -98,6 +106,14 @@ export class ClusterSync {
   private async readController(): Promise<void> {
     this.cache.controllerId = await this.clusterState.readControllerId(
       this.watched(() => this.readController()),
+    );
+  }
+
+  private async readShutdownRequest(): Promise<void> {
+    this.shuttingDown = await controlledShutdownRequested(
+      this.clusterState.session,
+      this.brokerId,
+      this.watched(() => this.readShutdownRequest()),
     );
   }
 
@@ -207,10 +223,15 @@ export class ClusterSync {
       return;
     }
     if (!state) return;
+    // While this broker shuts down, the controller moves its leaderships away and takes it out of every
+    // ISR. Following the new leaders would get it re-admitted at once (it is caught up), and their
+    // acks=all produce would then wait on it until its registration goes and the controller shrinks the
+    // ISR again. So it stops fetching, as Kafka's StopReplica makes a shutting-down broker do.
+    const stopFollowing = this.shuttingDown && state.leader !== this.brokerId;
     await this.replicas.ensureReplica(
       tp,
       {
-        leader: state.leader,
+        leader: stopFollowing ? NO_LEADER : state.leader,
         leaderEpoch: state.leaderEpoch,
         replicas,
         isr: state.isr,
