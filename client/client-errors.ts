@@ -11,7 +11,7 @@ export class BrokerConnectionError extends Error {
   readonly retriable = true;
   constructor(
     readonly address: string,
-    readonly reason: string,
+    reason: string,
     options?: { cause?: unknown },
   ) {
     super(`broker ${address}: ${reason}`, options);

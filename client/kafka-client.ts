@@ -6,7 +6,7 @@ import {
   type BrokerDiscovery,
   type DiscoveredBroker,
 } from './broker-discovery.js';
-import { BrokerConnectionError, NoBrokersAvailableError } from './client-errors.js';
+import { NoBrokersAvailableError } from './client-errors.js';
 import { ClusterMetadata } from './cluster-metadata.js';
 import { ConnectionPool } from './connection-pool.js';
 import {
@@ -80,8 +80,9 @@ export class KafkaClient {
         return await this.pool.get(broker);
       } catch (error) {
         // "127.0.0.1:9092 (connect ECONNREFUSED …)": the address once, then why.
-        const reason = error instanceof BrokerConnectionError ? error.reason : (error as Error).message;
-        failures.push(`${formatAddress(broker)} (${reason})`);
+        const address = formatAddress(broker);
+        const reason = (error as Error).message.replace(`broker ${address}: `, '');
+        failures.push(`${address} (${reason})`);
         log.debug({ broker: formatAddress(broker), err: (error as Error).message }, 'broker unreachable');
       }
     }

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { KafkaClientOptions } from '../../client/kafka-client.js';
+import { configureLogging, type LogLevel } from '../../log/logger.js';
 
 /**
  * The options every client command shares (DESIGN.md §8): how to find the cluster, and the output
@@ -12,6 +13,9 @@ export interface ClusterOptions {
 }
 
 export const DEFAULT_ZOOKEEPER = '127.0.0.1:2181';
+
+/** How long a client command waits for one response (ApiVersions, Metadata, ListOffsets, …). */
+export const CLI_REQUEST_TIMEOUT_MS = 10_000;
 
 export function addClusterOptions(command: Command): Command {
   return command
@@ -28,7 +32,13 @@ function outputFormat(value: string): 'text' | 'json' {
 export function clientOptionsFrom(options: ClusterOptions): KafkaClientOptions {
   if (options.bootstrapServer !== undefined && options.zookeeper !== undefined)
     throw new UserError('give --bootstrap-server or --zookeeper, not both');
-  const common = { clientId: 'sluice-cli', connectTimeoutMs: 5_000, requestTimeoutMs: 30_000 };
+  // A broker that accepts connections but does not answer fails the command in seconds, not minutes
+  // (CreateTopics/DeleteTopics carry their own, longer, timeout).
+  const common = {
+    clientId: 'sluice-cli',
+    connectTimeoutMs: 5_000,
+    requestTimeoutMs: CLI_REQUEST_TIMEOUT_MS,
+  };
   if (options.bootstrapServer !== undefined)
     return { ...common, bootstrapServers: options.bootstrapServer.split(',').filter((s) => s.length > 0) };
   return { ...common, zookeeper: options.zookeeper ?? DEFAULT_ZOOKEEPER };
@@ -88,8 +98,20 @@ export function keyValueOption(value: string, previous: Record<string, string> =
 /**
  * Runs a command body: any error becomes one line on stderr and exit code 1. The process exits
  * explicitly because a ZooKeeper client can keep timers alive after close.
+ *
+ * The library's logs would add JSON lines around that one line (a retried request, a slow broker), so a
+ * client command shows only records at `quietLevel` and above, as readable lines, unless
+ * SLUICE_LOG_LEVEL / SLUICE_LOG_FORMAT ask for something else.
  */
-export async function runCommand(name: string, body: () => Promise<void>): Promise<never> {
+export async function runCommand(
+  name: string,
+  body: () => Promise<void>,
+  { quietLevel = 'error' }: { quietLevel?: LogLevel } = {},
+): Promise<never> {
+  configureLogging({
+    ...(process.env.SLUICE_LOG_LEVEL === undefined ? { level: quietLevel } : {}),
+    ...(process.env.SLUICE_LOG_FORMAT === undefined ? { format: 'pretty' } : {}),
+  });
   let code = 0;
   try {
     await body();

@@ -110,7 +110,10 @@ export function registerConsumeCommand(program: Command): void {
     )
     .option('--verbose', 'log ownership changes and deliveries (with epoch ms) to stderr')
     .action((topic: string | undefined, options: ConsumeOptions) =>
-      runCommand('consume', () => consume(topicFrom(topic, options.topic, 'consume'), options)),
+      runCommand('consume', () => consume(topicFrom(topic, options.topic, 'consume'), options), {
+        // A long-running consumer's warnings (commits failing, a broker gone) are worth seeing.
+        quietLevel: 'warn',
+      }),
     );
 }
 

@@ -214,6 +214,7 @@ async function produce(topic: string, options: ProduceOptions): Promise<void> {
     batchSize: options.batchSize,
     idempotent: options.idempotence && parseAcks(options.acks) !== 0,
     connectTimeoutMs: 5_000,
+    requestTimeoutMs: 15_000,
     deliveryTimeoutMs: 60_000,
   });
   let failure: Error | undefined;

@@ -47,7 +47,8 @@ function sluice(args: string[], input?: string) {
     input,
     allowFailure: true,
     timeoutMs: 30_000,
-    env: { ...process.env, VITEST: undefined, SLUICE_LOG_LEVEL: 'warn' },
+    // The user's environment: no SLUICE_LOG_* (the command picks its own quiet logging).
+    env: { ...process.env, VITEST: undefined, SLUICE_LOG_LEVEL: undefined, SLUICE_LOG_FORMAT: undefined },
   });
 }
 
@@ -215,6 +216,31 @@ describe('sluice topics and cluster discovery errors', () => {
     );
     expect(result.stderr.split(`127.0.0.1:${nobody}`)).toHaveLength(3);
   });
+
+  it('gives up on a broker that accepts connections but never answers in seconds, in one line', async () => {
+    const hole = await blackHole();
+    try {
+      const started = Date.now();
+      const [listed, produced] = await Promise.all([
+        sluice(['topics', 'list', '--bootstrap-server', `127.0.0.1:${hole.port}`]),
+        sluice(['produce', 'lines', '--bootstrap-server', `127.0.0.1:${hole.port}`], 'x\n'),
+      ]);
+      // No JSON warning around the error: one line each.
+      expectOneLineError(
+        listed,
+        new RegExp(
+          `^sluice topics list: no broker available: could not reach 127\\.0\\.0\\.1:${hole.port} \\(no ApiVersions response within 10000 ms\\)$`,
+        ),
+      );
+      expectOneLineError(
+        produced,
+        /^sluice produce: no broker available: .*no ApiVersions response within 15000 ms/,
+      );
+      expect(Date.now() - started).toBeLessThan(25_000);
+    } finally {
+      await hole.close();
+    }
+  }, 40_000);
 
   it('says a ZooKeeper chroot holds no cluster instead of a raw NONODE', async () => {
     expectOneLineError(
