@@ -1,15 +1,12 @@
 import type { ClusterState } from '../coordinator/cluster-state.js';
+import { ControllerState } from '../coordinator/controller-state.js';
 import type { WatchEvent } from '../coordinator/zk-session.js';
 import type { PartitionState, TopicPartition } from '../coordinator/zk-paths.js';
 import type { Logger } from '../log/logger.js';
 import { NO_LEADER } from './controller/partition-leader-election.js';
 import type { MetadataCache, TopicMetadata } from './metadata-cache.js';
 import type { ReplicaManager } from './replica/replica-manager.js';
-import {
-  claimTopicDeletion,
-  controlledShutdownRequested,
-  readPartitionStateOrWatchCreation,
-} from './zk-bridge.js';
+import { claimTopicDeletion, readPartitionStateOrWatchCreation } from './zk-bridge.js';
 
 /** Pause before re-reading a partition state whose read failed. */
 const STATE_RETRY_MS = 200;
@@ -33,6 +30,7 @@ export class ClusterSync {
   private readonly changedStates = new Map<string, TopicPartition>();
   /** This broker asked for a controlled shutdown: it follows no new leader (see applyReplica). */
   private shuttingDown = false;
+  private readonly controllerState: ControllerState;
 
   constructor(
     private readonly brokerId: number,
@@ -45,14 +43,16 @@ export class ClusterSync {
      * controller does it; local logs are dropped either way when the topic znode goes.
      */
     private readonly performTopicDeletions = true,
-  ) {}
+  ) {
+    this.controllerState = new ControllerState(clusterState);
+  }
 
   /** Re-reads everything (start and after a new session). */
   refreshAll(): Promise<void> {
     return this.enqueue(async () => {
       await this.readBrokers();
       await this.readController();
-      await this.readShutdownRequest();
+      await this.readShutdownRequests();
       const topics = await this.clusterState.listTopics((event) => this.onTopicList(event));
       const known = new Set([
         ...this.cache.topics.keys(),
@@ -109,12 +109,13 @@ export class ClusterSync {
     );
   }
 
-  private async readShutdownRequest(): Promise<void> {
-    this.shuttingDown = await controlledShutdownRequested(
-      this.clusterState.session,
-      this.brokerId,
-      this.watched(() => this.readShutdownRequest()),
+  /** /admin/controlled_shutdown: which brokers are leaving (this one included, perhaps). */
+  private async readShutdownRequests(): Promise<void> {
+    const ids = await this.controllerState.listControlledShutdownRequests(
+      this.watched(() => this.readShutdownRequests()),
     );
+    this.cache.shuttingDownBrokerIds = new Set(ids);
+    this.shuttingDown = ids.includes(this.brokerId);
   }
 
   private onTopicList(event: WatchEvent): void {

@@ -22,6 +22,11 @@ export class MetadataCache {
   brokers = new Map<number, BrokerRegistration>();
   topics = new Map<string, TopicMetadata>();
   controllerId: number | null = null;
+  /**
+   * Brokers with a controlled shutdown under way (/admin/controlled_shutdown): still registered, but
+   * leaving. A leader should not re-admit them to an ISR (Kafka's KIP-841).
+   */
+  shuttingDownBrokerIds: ReadonlySet<number> = new Set();
   clusterId: string | null = null;
   private readonly topicListeners = new Set<() => void>();
 

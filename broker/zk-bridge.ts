@@ -7,7 +7,6 @@ import {
   type TopicPartition,
 } from '../coordinator/zk-paths.js';
 import type { Versioned } from '../coordinator/cluster-state.js';
-import { controllerPaths } from '../coordinator/controller-state.js';
 
 /**
  * ZooKeeper helpers the broker needs that coordinator/cluster-state.ts does not (yet) offer. Paths
@@ -65,16 +64,4 @@ export async function claimTopicDeletion(
     if (isZooKeeperError(error, 'BADVERSION', 'NONODE')) return false;
     throw error;
   }
-}
-
-/**
- * Whether `brokerId` has asked for a controlled shutdown (/admin/controlled_shutdown/<id> exists; it
- * lives until that broker's session ends). `watcher` fires when the node is created or deleted.
- */
-export async function controlledShutdownRequested(
-  session: ZooKeeperSession,
-  brokerId: number,
-  watcher: Watcher,
-): Promise<boolean> {
-  return (await session.exists(controllerPaths.controlledShutdown(brokerId), watcher)) !== null;
 }
