@@ -27,7 +27,18 @@ export interface BenchBroker {
   dataDir: string;
   /** The broker process's user + system CPU seconds so far (Linux /proc). */
   cpuSeconds(): number;
+  /** Seconds the broker's main thread has been runnable but waiting for a CPU (Linux schedstat). */
+  runQueueSeconds(): number;
   close(): Promise<void>;
+}
+
+/**
+ * Seconds the main thread of `pid` spent runnable but not running (waiting for a CPU), from
+ * /proc/<pid>/schedstat: on a shared machine this tells a starved process from an idle one.
+ */
+export function runQueueSeconds(pid: number): number {
+  const [, waitNs = 'NaN'] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(' ');
+  return Number(waitNs) / 1e9;
 }
 
 /** User + system CPU seconds of process `pid` so far, from /proc/<pid>/stat (Linux). */
@@ -81,6 +92,7 @@ export async function startBenchBroker(overrides: Record<string, string> = {}): 
     zookeeper: config['zookeeper.connect']!,
     dataDir,
     cpuSeconds: () => processCpuSeconds(child.pid!),
+    runQueueSeconds: () => runQueueSeconds(child.pid!),
     async close() {
       child.kill('SIGTERM');
       await exited;

@@ -4,7 +4,9 @@
  * measured in the same run. The data is produced first (with kcat, not timed).
  *
  * Each row also gives the CPU seconds the broker and kcat spent during the timed read, as a share of
- * the wall time: the process near 100% (one core; the broker's main thread) is the bottleneck.
+ * the wall time — the process near 100% (one core; the broker's main thread) is the bottleneck — and
+ * the share of it the broker's main thread spent runnable but waiting for a CPU (other work on a
+ * shared machine: then neither process is the bottleneck, the machine is).
  *
  *   npx tsx bench/consume.ts [--records-100 N] [--records-1k N] [--partitions P]
  */
@@ -30,7 +32,12 @@ const cases = [
 
 const broker = await startBenchBroker();
 const results: ThroughputResult[] = [];
-const cpu: Array<{ name: string; brokerCpuShare: number; kcatCpuShare: number }> = [];
+const cpu: Array<{
+  name: string;
+  brokerCpuShare: number;
+  brokerRunQueueShare: number;
+  kcatCpuShare: number;
+}> = [];
 try {
   const loopbackMbPerSec = await measureLoopback();
   for (const { size, records } of cases) {
@@ -41,6 +48,7 @@ try {
     const diskMbPerSec = await measureDisk(broker.dataDir, records * size);
     // One byte of output per record: kcat's formatting stays cheap and the count is checked.
     const brokerCpuBefore = broker.cpuSeconds();
+    const brokerWaitBefore = broker.runQueueSeconds();
     const run = await runKcat([
       '-C',
       '-b',
@@ -63,11 +71,13 @@ try {
       'fetch.wait.max.ms=100',
     ]);
     const brokerCpu = broker.cpuSeconds() - brokerCpuBefore;
+    const brokerWait = broker.runQueueSeconds() - brokerWaitBefore;
     if (run.stdoutBytes !== records)
       throw new Error(`${topic}: consumed ${run.stdoutBytes} of ${records} records`);
     cpu.push({
       name: `kcat consume ${size} B (${partitions}p)`,
       brokerCpuShare: brokerCpu / run.seconds,
+      brokerRunQueueShare: brokerWait / run.seconds,
       kcatCpuShare: run.cpuSeconds / run.seconds,
     });
     results.push(
@@ -88,7 +98,7 @@ try {
 printThroughput(results);
 for (const c of cpu) {
   console.log(
-    `${c.name}: broker CPU ${(c.brokerCpuShare * 100).toFixed(0)}% of wall time, kcat ${(c.kcatCpuShare * 100).toFixed(0)}%`,
+    `${c.name}: broker CPU ${(c.brokerCpuShare * 100).toFixed(0)}% of wall time (main thread waiting for a CPU ${(c.brokerRunQueueShare * 100).toFixed(0)}%), kcat CPU ${(c.kcatCpuShare * 100).toFixed(0)}%`,
   );
   console.log(JSON.stringify({ bench: 'consume-cpu', ...c }));
 }
