@@ -14,6 +14,7 @@
  *   npx tsx bench/latency.ts [--rate R] [--seconds S] [--linger-ms L] [--brokers 1|3] [--peak-records N]
  */
 import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -205,6 +206,8 @@ try {
       ackP50Ms: quantile(acks, 0.5),
       ackP99Ms: quantile(acks, 0.99),
       targetP99Ms: TARGET_P99_MS,
+      // Tail latency on a shared 2-core machine follows its load: recorded to read the figure by.
+      loadAverage1m: loadavg()[0],
     });
   } finally {
     consumer.kill();
@@ -216,7 +219,7 @@ for (const r of results) {
   const peakText = Number.isFinite(r.peakRecordsPerSec as number)
     ? ` (peak ${Math.round(r.peakRecordsPerSec as number).toLocaleString('en-US')} rec/s)`
     : '';
-  console.log(`${r.name as string}${peakText}`);
+  console.log(`${r.name as string}${peakText}, load average ${(r.loadAverage1m as number).toFixed(1)}`);
   const ms = (v: unknown) => `${(v as number).toFixed(2)} ms`;
   console.log(`  produce→ack: p50 ${ms(r.ackP50Ms)}  p99 ${ms(r.ackP99Ms)}`);
   console.log(
