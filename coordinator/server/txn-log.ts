@@ -158,8 +158,9 @@ export class FileTxnStore implements TxnStore {
   private pendingBytes = 0;
   private pendingZxid = 0;
   private writeScheduled = false;
-  /** Syncs in the order they were started. */
+  /** Syncs in the order they were started, until they and every sync before them have returned. */
   private readonly syncs: InFlightSync[] = [];
+  private syncsRunning = 0;
   /** Log files replaced by a newer one, closed once no sync uses them. */
   private readonly retiredFds = new Set<number>();
   private idle: (() => void) | null = null;
@@ -260,13 +261,13 @@ export class FileTxnStore implements TxnStore {
   }
 
   private scheduleWrite(): void {
-    if (this.writeScheduled || this.pending.length === 0 || this.syncs.length >= this.maxSyncsInFlight)
+    if (this.writeScheduled || this.pending.length === 0 || this.syncsRunning >= this.maxSyncsInFlight)
       return;
     this.writeScheduled = true;
     // After the current turn's I/O callbacks: every request read in this turn joins the batch.
     setImmediate(() => {
       this.writeScheduled = false;
-      if (this.syncs.length < this.maxSyncsInFlight) this.writeAndSync();
+      if (this.syncsRunning < this.maxSyncsInFlight) this.writeAndSync();
     });
   }
 
@@ -286,9 +287,11 @@ export class FileTxnStore implements TxnStore {
     this.pending = [];
     this.pendingBytes = 0;
     this.syncs.push(sync);
+    this.syncsRunning++;
     fdatasync(fd, (error) => {
       if (error) this.fail(error);
       sync.done = true;
+      this.syncsRunning--;
       this.synced();
     });
   }
