@@ -109,6 +109,7 @@ function describeText(description: GroupDescription): string {
 
 function coordinatorText(view: CoordinatorGroupView): string {
   const title = `COORDINATOR broker ${view.coordinator}: ${view.state}, ${view.members.length} member(s)${view.protocol ? `, protocol ${view.protocol}` : ''}`;
+  if (view.members.length === 0) return title;
   const rows = view.members.map((m) => [m.memberId, m.clientId, m.groupInstanceId ?? '-']);
   return `${title}\n${table(['MEMBER-ID', 'CLIENT-ID', 'INSTANCE-ID'], rows)}`;
 }
@@ -179,7 +180,11 @@ export function registerGroupsCommand(program: Command): void {
           );
         else {
           console.log(describeText(description));
-          if (coordinator) console.log(coordinatorText(coordinator));
+          // The coordinator knows every group with committed offsets (as "Empty"); its section says
+          // something only when Kafka-protocol members are there, or it alone knows the group.
+          const zooKeeperOnly = description.members.length > 0 || description.partitions.length > 0;
+          if (coordinator && (coordinator.members.length > 0 || !zooKeeperOnly))
+            console.log(coordinatorText(coordinator));
         }
       }),
     ),

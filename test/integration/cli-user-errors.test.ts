@@ -192,6 +192,29 @@ describe('sluice groups, as kafka-consumer-groups users type it', () => {
   });
 });
 
+describe('sluice groups describe', () => {
+  it('shows no empty coordinator section for a ZooKeeper group', async () => {
+    expect((await sluice(['produce', 'lines', '--zookeeper', zk], 'for-readers\n')).code).toBe(0);
+    const consumed = await sluice([
+      'consume',
+      'lines',
+      '--zookeeper',
+      zk,
+      '--group',
+      'readers',
+      '--from-beginning',
+      '--max-messages',
+      '1',
+    ]);
+    expect(consumed.code).toBe(0);
+    const described = await sluice(['groups', 'describe', 'readers', '--zookeeper', zk]);
+    expect(described.code).toBe(0);
+    expect(described.stdout).toMatch(/^GROUP readers: 0 live member\(s\)/);
+    expect(described.stdout).toMatch(/lines\s+0\s+\d+\s+\d+\s+\d+\s+-/);
+    expect(described.stdout).not.toMatch(/COORDINATOR|MEMBER-ID/);
+  });
+});
+
 describe('sluice topics and cluster discovery errors', () => {
   it('shows the broker’s own explanation of a refused create, once', async () => {
     const [wide, duplicate] = await Promise.all([
