@@ -88,6 +88,14 @@ export function integerOption(name: string, min: number, max: number) {
   };
 }
 
+/** A Kafka tool property's boolean ("true"/"false", any case), as `--property print.key=true` gives it. */
+export function booleanProperty(key: string, value: string): boolean {
+  const lower = value.trim().toLowerCase();
+  if (lower === 'true') return true;
+  if (lower === 'false') return false;
+  throw new UserError(`--property ${key} must be true or false, not ${JSON.stringify(value)}`);
+}
+
 /** Collects repeatable `--config k=v` into a record. */
 export function keyValueOption(value: string, previous: Record<string, string> = {}): Record<string, string> {
   const at = value.indexOf('=');

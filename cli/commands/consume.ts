@@ -7,7 +7,9 @@ import { topicPartitionKey } from '../../consumer/assignors.js';
 import {
   addZooKeeperOnlyOptions,
   DEFAULT_ZOOKEEPER,
+  booleanProperty,
   integerOption,
+  keyValueOption,
   refuseBootstrapServer,
   runCommand,
   topicFrom,
@@ -25,6 +27,9 @@ interface ConsumeOptions {
   printKey?: boolean;
   printHeaders?: boolean;
   printOffset?: boolean;
+  printPartition?: boolean;
+  printTimestamp?: boolean;
+  property?: Record<string, string>;
   keySeparator: string;
   format: 'text' | 'json';
   assignor: 'range' | 'roundrobin';
@@ -62,11 +67,35 @@ function formatRecord(record: ConsumedRecord, options: ConsumeOptions): string {
     });
   }
   let line = '';
-  if (options.printOffset) line += `Partition:${record.partition}\tOffset:${record.offset}\t`;
+  if (options.printTimestamp) line += `CreateTime:${record.timestamp}\t`;
+  if (options.printPartition || options.printOffset) line += `Partition:${record.partition}\t`;
+  if (options.printOffset) line += `Offset:${record.offset}\t`;
   if (options.printHeaders)
     line += `${record.headers.length === 0 ? 'NO_HEADERS' : record.headers.map((h) => `${h.key}:${text(h.value)}`).join(',')}\t`;
   if (options.printKey) line += `${text(record.key)}${options.keySeparator}`;
   return line + text(record.value);
+}
+
+/** kafka-console-consumer's `--property` keys that have a sluice counterpart. */
+const CONSOLE_CONSUMER_PROPERTIES: Record<string, (options: ConsumeOptions, value: string) => void> = {
+  'print.key': (o, v) => (o.printKey = booleanProperty('print.key', v)),
+  'print.headers': (o, v) => (o.printHeaders = booleanProperty('print.headers', v)),
+  'print.offset': (o, v) => (o.printOffset = booleanProperty('print.offset', v)),
+  'print.partition': (o, v) => (o.printPartition = booleanProperty('print.partition', v)),
+  'print.timestamp': (o, v) => (o.printTimestamp = booleanProperty('print.timestamp', v)),
+  'key.separator': (o, v) => (o.keySeparator = v),
+};
+
+/** Folds `--property k=v` (Kafka's names) into the flags; an unknown key is a user error. */
+function applyProperties(options: ConsumeOptions): void {
+  for (const [key, value] of Object.entries(options.property ?? {})) {
+    const apply = CONSOLE_CONSUMER_PROPERTIES[key];
+    if (!apply)
+      throw new UserError(
+        `unknown --property ${key} (known: ${Object.keys(CONSOLE_CONSUMER_PROPERTIES).join(', ')})`,
+      );
+    apply(options, value);
+  }
 }
 
 function diagnostic(message: string): void {
@@ -94,6 +123,13 @@ export function registerConsumeCommand(program: Command): void {
     .option('--print-key', 'print the key before the value')
     .option('--print-headers', 'print record headers')
     .option('--print-offset', 'print partition and offset')
+    .option('--print-partition', 'print the partition')
+    .option('--print-timestamp', 'print the record timestamp (CreateTime:<epoch ms>)')
+    .option(
+      '--property <key=value>',
+      'kafka-console-consumer formatter property, repeatable: print.key, print.headers, print.offset, print.partition, print.timestamp, key.separator',
+      keyValueOption,
+    )
     .option('--key-separator <s>', 'between key and value (text format)', '\t')
     .option('--format <format>', 'text or json (one object per line)', formatOption, 'text')
     .option('--assignor <name>', 'range or roundrobin', assignorOption, 'range')
@@ -136,6 +172,7 @@ async function requireTopic(zookeeper: string, topic: string): Promise<void> {
 
 async function consume(topic: string, options: ConsumeOptions): Promise<void> {
   refuseBootstrapServer(options, 'consumer groups');
+  applyProperties(options);
   const zookeeper = options.zookeeper ?? DEFAULT_ZOOKEEPER;
   // Ctrl-C while ZooKeeper is still being reached: nothing to print, commit or clean up yet.
   const interruptBeforeJoining = () => process.exit(130);

@@ -6,8 +6,10 @@ import { Producer, type ProducerRecord } from '../../producer/producer.js';
 import { parseAcks, parseCompression, type CompressionOption } from '../../producer/producer-options.js';
 import {
   addClusterOptions,
+  booleanProperty,
   clientOptionsFrom,
   integerOption,
+  keyValueOption,
   runCommand,
   topicFrom,
   UserError,
@@ -16,6 +18,7 @@ import {
 
 interface ProduceOptions extends ClusterOptions {
   topic?: string;
+  property?: Record<string, string>;
   file?: string;
   keySeparator?: string;
   header?: Array<[string, string]>;
@@ -73,6 +76,11 @@ export function registerProduceCommand(program: Command): void {
         'bytes of records per partition batch',
         integerOption('batch-size', 1, 64 * 1024 * 1024),
         512 * 1024,
+      )
+      .option(
+        '--property <key=value>',
+        'kafka-console-producer reader property, repeatable: parse.key, key.separator, parse.headers, headers.delimiter, headers.separator, headers.key.separator',
+        keyValueOption,
       )
       .option('--no-idempotence', 'do not ask the broker to de-duplicate retried batches')
       .option('--no-progress', 'no progress bar, even on a terminal'),
@@ -176,6 +184,35 @@ class LatencyRecorder {
   }
 }
 
+/**
+ * Folds kafka-console-producer's `--property` keys into the flags. As there, key.separator only
+ * matters with parse.key=true, and defaults to a tab.
+ */
+function applyProperties(options: ProduceOptions): void {
+  const properties = { ...options.property };
+  const known = [
+    'parse.key',
+    'key.separator',
+    'parse.headers',
+    'headers.delimiter',
+    'headers.separator',
+    'headers.key.separator',
+  ];
+  const unknown = Object.keys(properties).find((key) => !known.includes(key));
+  if (unknown !== undefined)
+    throw new UserError(`unknown --property ${unknown} (known: ${known.join(', ')})`);
+  if (properties['parse.key'] !== undefined && booleanProperty('parse.key', properties['parse.key']))
+    options.keySeparator ??= properties['key.separator'] ?? '\t';
+  if (properties['parse.headers'] !== undefined)
+    options.parseHeaders = booleanProperty('parse.headers', properties['parse.headers']);
+  if (properties['headers.delimiter'] !== undefined)
+    options.headersDelimiter = properties['headers.delimiter'];
+  if (properties['headers.separator'] !== undefined)
+    options.headersSeparator = properties['headers.separator'];
+  if (properties['headers.key.separator'] !== undefined)
+    options.headersKeySeparator = properties['headers.key.separator'];
+}
+
 /** Opens --file before anything connects, so a wrong path is one line, not a stream error later. */
 async function openInputFile(path: string): Promise<{ file: FileHandle; size: number }> {
   let file: FileHandle;
@@ -200,6 +237,7 @@ function plural(count: number, noun: string): string {
 }
 
 async function produce(topic: string, options: ProduceOptions): Promise<void> {
+  applyProperties(options);
   const parser = new LineParser(topic, options);
   const cluster = clientOptionsFrom(options);
   const inputFile = options.file === undefined ? undefined : await openInputFile(options.file);

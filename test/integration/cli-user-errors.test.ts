@@ -113,6 +113,55 @@ describe('sluice produce and consume, as kafka-console-producer/-consumer users 
     expectOneLineError(noTopic, /^sluice consume: no topic given/);
   });
 
+  it('take kafka-console-producer/-consumer --property keys, and name an unknown one', async () => {
+    const created = await sluice(['topics', 'create', '--zookeeper', zk, '--topic', 'props']);
+    expect(created.code).toBe(0);
+    const produced = await sluice(
+      [
+        'produce',
+        'props',
+        '--zookeeper',
+        zk,
+        '--property',
+        'parse.key=true',
+        '--property',
+        'key.separator==',
+        '--property',
+        'parse.headers=true',
+      ],
+      'h1:x,h2:y\tk1=v1\n',
+    );
+    expect(produced.code).toBe(0);
+    const consumed = await sluice([
+      'consume',
+      'props',
+      '--zookeeper',
+      zk,
+      '--from-beginning',
+      '--max-messages',
+      '1',
+      '--property',
+      'print.key=true',
+      '--property',
+      'print.timestamp=true',
+      '--property',
+      'print.partition=true',
+      '--property',
+      'print.headers=true',
+      '--property',
+      'key.separator= | ',
+    ]);
+    expect(consumed.code).toBe(0);
+    expect(consumed.stdout).toMatch(/^CreateTime:\d+\tPartition:0\th1:x,h2:y\tk1 \| v1\n$/);
+
+    const [unknownKey, notBoolean] = await Promise.all([
+      sluice(['produce', 'props', '--zookeeper', zk, '--property', 'parse.kee=true'], 'x\n'),
+      sluice(['consume', 'props', '--zookeeper', zk, '--property', 'print.key=yes']),
+    ]);
+    expectOneLineError(unknownKey, /^sluice produce: unknown --property parse\.kee \(known: parse\.key, /);
+    expectOneLineError(notBoolean, /^sluice consume: --property print\.key must be true or false/);
+  });
+
   it('produce: a missing or unreadable --file is one line before anything is sent', async () => {
     const [absent, directory] = await Promise.all([
       sluice(['produce', 'lines', '--zookeeper', zk, '--file', join(dir, 'absent.txt')]),
