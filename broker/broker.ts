@@ -28,6 +28,14 @@ export interface Broker {
 /** How long close() waits for the controller to move leadership away (controlled.shutdown.enable). */
 const CONTROLLED_SHUTDOWN_TIMEOUT_MS = 5_000;
 
+/** A shutdown step running longer than this is logged by name (the CLI bounds the whole shutdown). */
+const SLOW_SHUTDOWN_STEP_MS = 5_000;
+
+interface ShutdownStep {
+  step: string;
+  run(): Promise<void> | void;
+}
+
 /** Another live broker holds /brokers/ids/<id>. */
 export class BrokerIdInUseError extends Error {
   constructor(readonly brokerId: number) {
@@ -48,13 +56,20 @@ export async function startBroker(config: BrokerConfig): Promise<Broker> {
     sessionTimeoutMs: config.zookeeperSessionTimeoutMs,
     connectTimeoutMs: config.zookeeperConnectionTimeoutMs,
   });
-  const cleanups: Array<() => Promise<void> | void> = [() => session.close()];
+  // Shutdown steps, run in reverse order of start; each named so a slow one says which it is.
+  const cleanups: ShutdownStep[] = [{ step: 'zookeeper session', run: () => session.close() }];
   const unwind = async () => {
-    for (const cleanup of cleanups.reverse()) {
+    for (const { step, run } of cleanups.reverse()) {
+      const slow = setTimeout(
+        () => logger.warn({ step, waitedMs: SLOW_SHUTDOWN_STEP_MS }, 'shutdown step is slow'),
+        SLOW_SHUTDOWN_STEP_MS,
+      );
       try {
-        await cleanup();
+        await run();
       } catch (error) {
-        logger.warn({ err: error }, 'cleanup step failed');
+        logger.warn({ err: error, step }, 'shutdown step failed');
+      } finally {
+        clearTimeout(slow);
       }
     }
   };
@@ -70,10 +85,10 @@ export async function startBroker(config: BrokerConfig): Promise<Broker> {
       clusterState,
       addressOf: (id) => interBrokerAddress(metadata, config.interBrokerListenerName, id),
     });
-    cleanups.push(() => replicas.close());
+    cleanups.push({ step: 'replicas and logs', run: () => replicas.close() });
     // The controller carries out topic deletions (and writes partition states); brokers only follow.
     const clusterSync = new ClusterSync(config.brokerId, clusterState, metadata, replicas, logger, false);
-    cleanups.push(() => clusterSync.close());
+    cleanups.push({ step: 'cluster sync', run: () => clusterSync.close() });
     const registry = new ApiRegistry();
     // The controller starts once this broker is registered (it counts live brokers); admin requests
     // that arrive before then wait for it.
@@ -97,7 +112,7 @@ export async function startBroker(config: BrokerConfig): Promise<Broker> {
     };
 
     const server = new SocketServer(registry, logger.child({ component: 'network' }));
-    cleanups.push(() => server.close());
+    cleanups.push({ step: 'listeners', run: () => server.close() });
     const bound = await server.listen(config.listeners, services);
 
     const endpoints = advertisedEndpoints(config, bound);
@@ -110,9 +125,12 @@ export async function startBroker(config: BrokerConfig): Promise<Broker> {
     // Re-registers (and re-reads the cluster) on every new session after an expiry.
     const stopRegistration = await clusterState.keepBrokerRegistered({ id: config.brokerId, endpoints });
     const stopSync = await session.onSessionEstablished(() => clusterSync.refreshAll());
-    cleanups.push(() => {
-      stopRegistration();
-      stopSync();
+    cleanups.push({
+      step: 'registration',
+      run: () => {
+        stopRegistration();
+        stopSync();
+      },
     });
     session.on('expired', () => logger.warn('ZooKeeper session expired; re-registering'));
     try {
@@ -123,14 +141,17 @@ export async function startBroker(config: BrokerConfig): Promise<Broker> {
         logger: logger.child({ component: 'controller' }),
       });
       // Runs before the session closes (cleanups unwind in reverse).
-      cleanups.push(() => started.close());
+      cleanups.push({ step: 'controller', run: () => started.close() });
       // First step of close(): move leadership away while we can still serve the new leaders' fetches.
-      cleanups.push(async () => {
-        if (!config.controlledShutdownEnable || metadata.liveBrokerIds().length < 2) return;
-        const result = await started.requestControlledShutdown(config.brokerId, {
-          timeoutMs: CONTROLLED_SHUTDOWN_TIMEOUT_MS,
-        });
-        logger.info({ partitionsRemaining: result.partitionsRemaining.length }, 'controlled shutdown done');
+      cleanups.push({
+        step: 'controlled shutdown',
+        run: async () => {
+          if (!config.controlledShutdownEnable || metadata.liveBrokerIds().length < 2) return;
+          const result = await started.requestControlledShutdown(config.brokerId, {
+            timeoutMs: CONTROLLED_SHUTDOWN_TIMEOUT_MS,
+          });
+          logger.info({ partitionsRemaining: result.partitionsRemaining.length }, 'controlled shutdown done');
+        },
       });
       controllerStarted(started);
     } catch (error) {

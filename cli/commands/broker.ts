@@ -2,6 +2,9 @@ import type { Command } from 'commander';
 import { startBroker } from '../../broker/broker.js';
 import { ConfigError, loadBrokerConfig } from '../../broker/config.js';
 
+/** After SIGINT/SIGTERM, how long the broker may take to stop before it exits anyway. */
+const SHUTDOWN_LIMIT_MS = 20_000;
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -47,6 +50,13 @@ export function registerBrokerCommand(program: Command): void {
       const stop = (signal: string) => {
         if (stopping) return;
         stopping = true;
+        // A shutdown step that never ends (a peer that stopped answering) must not keep the process alive.
+        setTimeout(() => {
+          console.error(
+            `sluice broker: shutdown did not finish within ${SHUTDOWN_LIMIT_MS / 1000} s; exiting`,
+          );
+          process.exit(1);
+        }, SHUTDOWN_LIMIT_MS).unref();
         void running.close().then(
           () => {
             console.log(`sluice broker ${running.brokerId} stopped (${signal})`);

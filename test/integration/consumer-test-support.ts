@@ -56,13 +56,24 @@ export interface JsonRecord {
   value: string;
 }
 
-/** The records a `sluice consume --format json` process printed so far. */
+const parsedOutput = new WeakMap<RunningProcess, { parsedUpTo: number; records: JsonRecord[] }>();
+
+/**
+ * The records a `sluice consume --format json` process printed so far. Parses only the lines added
+ * since the last call: tests poll this while tens of thousands of records arrive, and re-parsing all
+ * of them every poll would starve the coordinator that runs in the test process.
+ */
 export function recordsOf(process: RunningProcess): JsonRecord[] {
-  return process
-    .stdout()
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as JsonRecord);
+  const parsed = parsedOutput.get(process) ?? { parsedUpTo: 0, records: [] };
+  parsedOutput.set(process, parsed);
+  const out = process.stdout();
+  const end = out.lastIndexOf('\n') + 1;
+  if (end > parsed.parsedUpTo) {
+    for (const line of out.slice(parsed.parsedUpTo, end).split('\n'))
+      if (line.startsWith('{')) parsed.records.push(JSON.parse(line) as JsonRecord);
+    parsed.parsedUpTo = end;
+  }
+  return parsed.records;
 }
 
 export function startConsumer(zookeeper: string, topic: string, args: string[] = []): RunningProcess {
