@@ -17,10 +17,36 @@ export const DEFAULT_ZOOKEEPER = '127.0.0.1:2181';
 /** How long a client command waits for one response (ApiVersions, Metadata, ListOffsets, …). */
 export const CLI_REQUEST_TIMEOUT_MS = 10_000;
 
+/**
+ * Checks a ZooKeeper connection string (`host[:port][,host[:port]…][/chroot]`) before the ZooKeeper
+ * client sees it: that client throws from a socket callback on a bad port, killing the process with a
+ * stack trace.
+ */
+export function zookeeperOption(value: string): string {
+  const slash = value.indexOf('/');
+  const hosts = slash < 0 ? value : value.slice(0, slash);
+  const chroot = slash < 0 ? '' : value.slice(slash);
+  const bad = (why: string) => new InvalidArgumentError(`${why}; expected host:port[,host:port…][/chroot]`);
+  if (hosts.length === 0) throw bad('no host');
+  for (const entry of hosts.split(',')) {
+    const match = /^([^:\s]+)(?::(\d+))?$/.exec(entry);
+    if (!match) throw bad(`${JSON.stringify(entry)} is not host:port`);
+    const port = match[2] === undefined ? 2181 : Number(match[2]);
+    if (port < 1 || port > 65_535) throw bad(`port ${match[2]} is out of range`);
+  }
+  if (chroot !== '' && (chroot === '/' || chroot.endsWith('/') || chroot.includes('//')))
+    throw bad(`chroot ${JSON.stringify(chroot)} is not a ZooKeeper path`);
+  return value;
+}
+
 export function addClusterOptions(command: Command): Command {
   return command
     .option('--bootstrap-server <host:port[,host:port…]>', 'find the cluster through these brokers')
-    .option('--zookeeper <host:port[/chroot]>', `find brokers in ZooKeeper (default ${DEFAULT_ZOOKEEPER})`)
+    .option(
+      '--zookeeper <host:port[/chroot]>',
+      `find brokers in ZooKeeper (default ${DEFAULT_ZOOKEEPER})`,
+      zookeeperOption,
+    )
     .option('--output <format>', 'text or json', outputFormat, 'text');
 }
 
@@ -50,7 +76,11 @@ export function clientOptionsFrom(options: ClusterOptions): KafkaClientOptions {
  */
 export function addZooKeeperOnlyOptions(command: Command, what: string): Command {
   return command
-    .option('--zookeeper <host:port[/chroot]>', `where ${what} live (default ${DEFAULT_ZOOKEEPER})`)
+    .option(
+      '--zookeeper <host:port[/chroot]>',
+      `where ${what} live (default ${DEFAULT_ZOOKEEPER})`,
+      zookeeperOption,
+    )
     .option('--bootstrap-server <host:port>', 'not supported here: give --zookeeper');
 }
 

@@ -314,6 +314,19 @@ describe('sluice topics and cluster discovery errors', () => {
     }
   }, 40_000);
 
+  it('checks --zookeeper before connecting: a bad port is one line, not a crash in a socket callback', async () => {
+    const results = await Promise.all([
+      sluice(['topics', 'list', '--zookeeper', '127.0.0.1:abc']),
+      sluice(['groups', 'list', '--zookeeper', '127.0.0.1:70000']),
+      sluice(['consume', 'lines', '--zookeeper', 'http://127.0.0.1:2181']),
+    ]);
+    for (const result of results)
+      expectOneLineError(
+        result,
+        /^error: option '--zookeeper <host:port\[\/chroot\]>' argument .* is invalid/,
+      );
+  });
+
   it('says a ZooKeeper chroot holds no cluster instead of a raw NONODE', async () => {
     expectOneLineError(
       await sluice(['topics', 'list', '--zookeeper', `${zk}/no-such-chroot`]),
