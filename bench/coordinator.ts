@@ -11,7 +11,8 @@
  *   preallocate their logs (Apache preAllocSize 4 MiB from the harness, the embedded log 4 MiB ahead).
  * - clients: the same ZooKeeperSession (node-zookeeper-client) sessions in this process for every server.
  * - load drift: cells are interleaved across servers and repeated (--rounds); the table shows each cell's
- *   best round and the range over rounds.
+ *   best round (ops/s, p50, p99), the median round (the lower middle one for an even count) and the
+ *   range. On a shared machine a 2 s cell swings 2-4x with other work, so use --rounds 4 or more.
  *
  *   npx tsx bench/coordinator.ts [--seconds 2] [--rounds 1] [--servers embedded,apache-standalone,apache-ensemble]
  */
@@ -222,12 +223,14 @@ function printTable(results: CoordinatorResult[], rounds: number, seconds: numbe
       `data dirs under ${tmpdir()}, same client library; best of ${rounds} interleaved round(s) of ${seconds} s`,
   );
   console.log(
-    `${'server'.padEnd(18)} ${'op'.padEnd(8)} ${'clients'.padStart(7)} ${'ops/s'.padStart(10)} ${'range'.padStart(15)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}`,
+    `${'server'.padEnd(18)} ${'op'.padEnd(8)} ${'clients'.padStart(7)} ${'ops/s'.padStart(10)} ${'median'.padStart(8)} ${'range'.padStart(15)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}`,
   );
   for (const r of results) {
-    const range = `${fmt(Math.min(...r.roundsOpsPerSec))}-${fmt(Math.max(...r.roundsOpsPerSec))}`;
+    const sorted = [...r.roundsOpsPerSec].sort((x, y) => x - y);
+    const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
+    const range = `${fmt(sorted[0]!)}-${fmt(sorted.at(-1)!)}`;
     console.log(
-      `${r.server.padEnd(18)} ${r.op.padEnd(8)} ${String(r.clients).padStart(7)} ${fmt(r.opsPerSec).padStart(10)} ${range.padStart(15)} ${r.p50Ms.toFixed(2).padStart(8)} ${r.p99Ms.toFixed(2).padStart(8)}`,
+      `${r.server.padEnd(18)} ${r.op.padEnd(8)} ${String(r.clients).padStart(7)} ${fmt(r.opsPerSec).padStart(10)} ${fmt(median).padStart(8)} ${range.padStart(15)} ${r.p50Ms.toFixed(2).padStart(8)} ${r.p99Ms.toFixed(2).padStart(8)}`,
     );
   }
   for (const r of results) {
