@@ -47,6 +47,8 @@ export interface NoAckedLossOptions {
    * goes.
    */
   logDir?: string;
+  /** With logDir: keep every client request and reconnect (CHAOS_CLIENT_DEBUG=1), not only errors. */
+  clientDebug?: boolean;
 }
 
 export interface NoAckedLossResult {
@@ -217,7 +219,8 @@ export async function runNoAckedLossScenario(options: NoAckedLossOptions): Promi
     const kafka = new Kafka({
       clientId: 'chaos-acked',
       brokers: ports.map((p) => `127.0.0.1:${p}`),
-      logLevel: logDir !== undefined ? logLevel.ERROR : logLevel.NOTHING,
+      logLevel:
+        logDir === undefined ? logLevel.NOTHING : options.clientDebug ? logLevel.DEBUG : logLevel.ERROR,
       logCreator: () => (entry) => timeline({ event: 'client', ...entry.log }),
       retry: CLIENT_RETRY,
     });

@@ -34,6 +34,7 @@ describe.each(coordinators)('no acknowledged record lost (%s coordinator)', (coo
       controlledShutdownEvery: 5,
       say: (line) => console.log(line),
       logDir: process.env.CHAOS_LOG_DIR && join(process.env.CHAOS_LOG_DIR, coordinator),
+      clientDebug: process.env.CHAOS_CLIENT_DEBUG === '1',
     });
     console.log(describeResult(result));
     expect(result.acknowledged).toBeGreaterThan(ROUNDS * 200);

@@ -20,6 +20,7 @@ describe('cluster chaos (short): SIGKILL brokers under acks=all load', () => {
       controlledShutdownEvery: 2,
       say: (line) => console.log(line),
       logDir: process.env.CHAOS_LOG_DIR,
+      clientDebug: process.env.CHAOS_CLIENT_DEBUG === '1',
     });
     console.log(describeResult(result));
     expect(result.acknowledged).toBeGreaterThan(4 * 200);
