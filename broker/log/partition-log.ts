@@ -365,6 +365,7 @@ export class PartitionLog {
       // The committed end, read before any await: appends after this point are not visible.
       const committedSize = segment.size;
       const committedNext = segment.nextOffset;
+      if (segment !== active) this.handleCache.touch(segment);
       // The newest batches are in memory (followers and caught-up consumers read there).
       const cached = segment.tailCache.read(
         fetchOffset,
@@ -373,7 +374,6 @@ export class PartitionLog {
         minOneBatch,
       );
       if (cached !== undefined) return { records: cached };
-      if (segment !== active) this.handleCache.touch(segment);
       try {
         const location = await segment.locateOffset(fetchOffset, committedSize);
         if (location === null) continue;
