@@ -144,8 +144,23 @@ export function keyValueOption(value: string, previous: Record<string, string> =
 export async function runCommand(
   name: string,
   body: () => Promise<void>,
-  { quietLevel = 'error' }: { quietLevel?: LogLevel } = {},
+  {
+    quietLevel = 'error',
+    onOutputClosed,
+  }: {
+    quietLevel?: LogLevel;
+    /** Stdout was closed by its reader (`| head`); default: exit 0 at once, the reader has what it wants. */
+    onOutputClosed?: () => void;
+  } = {},
 ): Promise<never> {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') {
+      console.error(`sluice ${name}: cannot write output: ${error.message}`);
+      process.exit(1);
+    }
+    if (onOutputClosed) onOutputClosed();
+    else process.exit(0);
+  });
   configureLogging({
     ...(process.env.SLUICE_LOG_LEVEL === undefined ? { level: quietLevel } : {}),
     ...(process.env.SLUICE_LOG_FORMAT === undefined ? { format: 'pretty' } : {}),

@@ -149,9 +149,14 @@ export function registerConsumeCommand(program: Command): void {
       runCommand('consume', () => consume(topicFrom(topic, options.topic, 'consume'), options), {
         // A long-running consumer's warnings (commits failing, a broker gone) are worth seeing.
         quietLevel: 'warn',
+        // `sluice consume … | head`: leave the group cleanly (committing what was printed), exit 0.
+        onOutputClosed: () => (stopConsuming ? stopConsuming() : process.exit(0)),
       }),
     );
 }
+
+/** Stops the running consumer (set once it exists): Ctrl-C, --max-messages, --timeout-ms, closed stdout. */
+let stopConsuming: (() => void) | undefined;
 
 /** How long Ctrl-C waits for a join in progress (to leave cleanly) before exiting anyway. */
 const INTERRUPTED_JOIN_GRACE_MS = 2_000;
@@ -216,6 +221,7 @@ async function consume(topic: string, options: ConsumeOptions): Promise<void> {
     if (!joined) setTimeout(() => process.exit(130), INTERRUPTED_JOIN_GRACE_MS).unref();
     void consumer.close();
   };
+  stopConsuming = stop;
   process.removeListener('SIGINT', interruptBeforeJoining);
   process.removeListener('SIGTERM', interruptBeforeJoining);
   process.once('SIGINT', stop);
@@ -261,8 +267,7 @@ async function consume(topic: string, options: ConsumeOptions): Promise<void> {
         }
         lastRecordAt = Date.now();
         verbose?.(`delivered ${last.topic}-${last.partition} ${records[0]!.offset}..${last.offset}`);
-        if (!process.stdout.write(lines.join('\n') + '\n'))
-          await new Promise<void>((resolve) => process.stdout.once('drain', () => resolve()));
+        if (!process.stdout.write(lines.join('\n') + '\n')) await drainedOrClosed();
         resolveOffset(last.offset);
         if (options.maxMessages !== undefined && count >= options.maxMessages) stop();
       },
@@ -276,6 +281,21 @@ async function consume(topic: string, options: ConsumeOptions): Promise<void> {
       if (throwaway) await deleteThrowawayGroup(zookeeper, groupId);
     }
   }
+}
+
+/** Resolves when stdout can take more, or when it has been closed (then `stop` is under way). */
+function drainedOrClosed(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.stdout.off('drain', done);
+      process.stdout.off('error', done);
+      process.stdout.off('close', done);
+      resolve();
+    };
+    process.stdout.once('drain', done);
+    process.stdout.once('error', done);
+    process.stdout.once('close', done);
+  });
 }
 
 /** Best effort: a failure here is reported but never hides the command's own outcome. */

@@ -162,6 +162,25 @@ describe('sluice produce and consume, as kafka-console-producer/-consumer users 
     expectOneLineError(notBoolean, /^sluice consume: --property print\.key must be true or false/);
   });
 
+  it('consume: a reader that closes the pipe (| head) ends it quietly with exit 0', async () => {
+    expect((await sluice(['produce', 'lines', '--zookeeper', zk], 'before-head\n')).code).toBe(0);
+    const consumer = startSluice(['consume', 'lines', '--zookeeper', zk, '--from-beginning'], {
+      env: { SLUICE_LOG_LEVEL: undefined },
+    });
+    try {
+      await waitFor(() => consumer.stdout().length > 0, { timeoutMs: 20_000, what: 'the first record' });
+      consumer.child.stdout!.destroy();
+      // The next write meets the closed pipe.
+      expect((await sluice(['produce', 'lines', '--zookeeper', zk], 'after-head\n')).code).toBe(0);
+      const deadline = new Promise((resolve) => setTimeout(() => resolve('still running'), 20_000).unref());
+      expect(await Promise.race([consumer.exited, deadline])).toBe(0);
+      expect(consumer.stderr()).not.toMatch(/EPIPE|^\s+at /m);
+      expect(consumer.stderr()).toMatch(/processed a total of \d+ messages/);
+    } finally {
+      await consumer.kill('SIGKILL');
+    }
+  }, 60_000);
+
   it('produce: a missing or unreadable --file is one line before anything is sent', async () => {
     const [absent, directory] = await Promise.all([
       sluice(['produce', 'lines', '--zookeeper', zk, '--file', join(dir, 'absent.txt')]),
