@@ -96,12 +96,26 @@ export function refuseBootstrapServer(options: { bootstrapServer?: string }, wha
  * take it. Either one, or both when they agree.
  */
 export function topicFrom(argument: string | undefined, option: string | undefined, command: string): string {
+  return argumentOrOption(argument, option, 'topic', command);
+}
+
+/** Likewise the group of `groups describe|reset-offsets|delete`, or `--group` as kafka-consumer-groups takes it. */
+export function groupFrom(argument: string | undefined, option: string | undefined, command: string): string {
+  return argumentOrOption(argument, option, 'group', command);
+}
+
+function argumentOrOption(
+  argument: string | undefined,
+  option: string | undefined,
+  what: 'topic' | 'group',
+  command: string,
+): string {
   if (argument !== undefined && option !== undefined && argument !== option)
-    throw new UserError(`two topics given (${argument} and --topic ${option}): give one`);
-  const topic = argument ?? option;
-  if (topic === undefined || topic.length === 0)
-    throw new UserError(`no topic given: sluice ${command} <topic> (or --topic <topic>)`);
-  return topic;
+    throw new UserError(`two ${what}s given (${argument} and --${what} ${option}): give one`);
+  const value = argument ?? option;
+  if (value === undefined || value.length === 0)
+    throw new UserError(`no ${what} given: sluice ${command} <${what}> (or --${what} <${what}>)`);
+  return value;
 }
 
 /** A mistake the user can fix: printed as one line, without a stack trace. */

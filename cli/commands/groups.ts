@@ -11,6 +11,7 @@ import { ErrorCode, KafkaProtocolError } from '../../protocol/errors.js';
 import {
   addZooKeeperOnlyOptions,
   DEFAULT_ZOOKEEPER,
+  groupFrom,
   refuseBootstrapServer,
   runCommand,
   UserError,
@@ -18,6 +19,7 @@ import {
 import { describeCoordinatorGroup, type CoordinatorGroupView } from './coordinator-group-members.js';
 
 interface GroupOptions {
+  group?: string;
   zookeeper?: string;
   bootstrapServer?: string;
   output: 'text' | 'json';
@@ -151,10 +153,12 @@ export function registerGroupsCommand(program: Command): void {
     groups
       .command('describe')
       .description('committed offset, log end, lag and owner of every partition of the group')
-      .argument('<group>', 'group id'),
-  ).action((group: string, options: GroupOptions) =>
+      .argument('[group]', 'group id')
+      .option('--group <id>', 'the group, as kafka-consumer-groups takes it (instead of the argument)'),
+  ).action((argument: string | undefined, options: GroupOptions) =>
     runCommand('groups describe', () =>
       withGroups(options, async (admin) => {
+        const group = groupFrom(argument, options.group, 'groups describe');
         // Kafka-protocol members (kafkajs, librdkafka, …) live in the broker's coordinator, not ZooKeeper.
         const coordinator = await describeCoordinatorGroup(options.zookeeper ?? DEFAULT_ZOOKEEPER, group);
         let description: GroupDescription;
@@ -194,7 +198,8 @@ export function registerGroupsCommand(program: Command): void {
     groups
       .command('reset-offsets')
       .description('rewrite a stopped group’s committed offsets for a topic (dry run unless --execute)')
-      .argument('<group>', 'group id')
+      .argument('[group]', 'group id')
+      .option('--group <id>', 'the group, as kafka-consumer-groups takes it (instead of the argument)')
       .requiredOption('--topic <name>', 'topic whose offsets to reset')
       .option('--to-earliest', 'the log start')
       .option('--to-latest', 'the log end')
@@ -203,9 +208,10 @@ export function registerGroupsCommand(program: Command): void {
       .option('--shift-by <n>', 'move the committed offset by n (may be negative)', bigintOption('shift'))
       .option('--dry-run', 'show the new offsets only (the default)')
       .option('--execute', 'write the new offsets'),
-  ).action((group: string, options: ResetOptions) =>
+  ).action((argument: string | undefined, options: ResetOptions) =>
     runCommand('groups reset-offsets', () =>
       withGroups(options, async (admin) => {
+        const group = groupFrom(argument, options.group, 'groups reset-offsets');
         if (options.dryRun && options.execute) throw new UserError('give --dry-run or --execute, not both');
         const plan = await admin
           .planReset(group, options.topic, resetSpec(options))
@@ -227,10 +233,12 @@ export function registerGroupsCommand(program: Command): void {
     groups
       .command('delete')
       .description('delete a group with no live members (its offsets, owners and assignment)')
-      .argument('<group>', 'group id'),
-  ).action((group: string, options: GroupOptions) =>
+      .argument('[group]', 'group id')
+      .option('--group <id>', 'the group, as kafka-consumer-groups takes it (instead of the argument)'),
+  ).action((argument: string | undefined, options: GroupOptions) =>
     runCommand('groups delete', () =>
       withGroups(options, async (admin) => {
+        const group = groupFrom(argument, options.group, 'groups delete');
         await refuseWhileCoordinatorMembers(options, group);
         await admin.deleteGroup(group);
         if (options.output === 'json') console.log(JSON.stringify({ group, deleted: true }));

@@ -261,7 +261,7 @@ describe('sluice groups, as kafka-consumer-groups users type it', () => {
 });
 
 describe('sluice groups describe', () => {
-  it('shows no empty coordinator section for a ZooKeeper group', async () => {
+  it('takes --group, and shows no empty coordinator section for a ZooKeeper group', async () => {
     expect((await sluice(['produce', 'lines', '--zookeeper', zk], 'for-readers\n')).code).toBe(0);
     const consumed = await sluice([
       'consume',
@@ -275,7 +275,8 @@ describe('sluice groups describe', () => {
       '1',
     ]);
     expect(consumed.code).toBe(0);
-    const described = await sluice(['groups', 'describe', 'readers', '--zookeeper', zk]);
+    // --group, as kafka-consumer-groups takes it, names the group as well as the argument does.
+    const described = await sluice(['groups', 'describe', '--group', 'readers', '--zookeeper', zk]);
     expect(described.code).toBe(0);
     expect(described.stdout).toMatch(/^GROUP readers: 0 live member\(s\)/);
     expect(described.stdout).toMatch(/lines\s+0\s+\d+\s+\d+\s+\d+\s+-/);
