@@ -20,9 +20,10 @@
  * by side with their rounds alternating (each ratio pairs runs made a minute apart), and each case runs
  * --rounds times (every run printed). Compare the loopback column, measured in the same run. Each row
  * also gives the CPU time of the brokers and of kcat per MB: unlike wall time it barely moves with the
- * machine's load, and on 2 shared cores it bounds the figures. Measured (1 KiB): one broker 4.5 ms/MB
- * + kcat 4.4–5.3; three brokers 14–14.6 + kcat 5.5–6. So when CPU-bound, RF=3 acks=all cannot exceed
- * ~45–50% of the single-broker wall-clock rate on this machine, however fast replication is.
+ * machine's load, and on 2 shared cores it bounds the figures. Measured (1 KiB): one broker 3.2–4.5
+ * ms/MB + kcat 3.2–5.3; three brokers 12.9–14.6 + kcat 5.5–6.3. So when CPU-bound, RF=3 acks=all
+ * cannot exceed ~40–50% of the single-broker wall-clock rate on this machine, however fast
+ * replication is.
  *
  *   npx tsx bench/produce.ts [--records-100 N] [--records-1k N] [--partitions P] [--rounds R]
  */
