@@ -303,28 +303,45 @@ async function produce(topic: string, options: ProduceOptions): Promise<void> {
 
     let carry: Buffer | undefined;
     let lastBarUpdate = 0;
-    for await (const chunk of input as AsyncIterable<Buffer>) {
-      if (failure) break;
-      readBytes += chunk.length;
-      let data = carry ? Buffer.concat([carry, chunk]) : chunk;
-      let start = 0;
-      for (;;) {
-        const end = data.indexOf(0x0a, start);
-        if (end < 0) break;
-        sendLine(data.subarray(start, end));
-        start = end + 1;
+    // Ctrl-C (or SIGTERM) ends the input like end-of-file: what was read is still sent and
+    // acknowledged, and the summary printed. A second Ctrl-C kills at once.
+    let interrupted = false;
+    const interrupt = () => {
+      interrupted = true;
+      input.destroy();
+    };
+    process.once('SIGINT', interrupt);
+    process.once('SIGTERM', interrupt);
+    try {
+      for await (const chunk of input as AsyncIterable<Buffer>) {
+        if (failure || interrupted) break;
+        readBytes += chunk.length;
+        let data = carry ? Buffer.concat([carry, chunk]) : chunk;
+        let start = 0;
+        for (;;) {
+          const end = data.indexOf(0x0a, start);
+          if (end < 0) break;
+          sendLine(data.subarray(start, end));
+          start = end + 1;
+        }
+        carry = start < data.length ? Buffer.from(data.subarray(start)) : undefined;
+        data = Buffer.alloc(0);
+        if (bar && performance.now() - lastBarUpdate > 100) {
+          lastBarUpdate = performance.now();
+          const rate = Math.round(records / ((lastBarUpdate - started) / 1000));
+          bar.update(readBytes, { records, rate });
+        }
+        // Back-pressure: stop reading while the producer's buffer is full.
+        if (!producer.hasRoom) await producer.whenRoom();
       }
-      carry = start < data.length ? Buffer.from(data.subarray(start)) : undefined;
-      data = Buffer.alloc(0);
-      if (bar && performance.now() - lastBarUpdate > 100) {
-        lastBarUpdate = performance.now();
-        const rate = Math.round(records / ((lastBarUpdate - started) / 1000));
-        bar.update(readBytes, { records, rate });
-      }
-      // Back-pressure: stop reading while the producer's buffer is full.
-      if (!producer.hasRoom) await producer.whenRoom();
+    } catch (error) {
+      // Destroying the input mid-iteration ends it with a premature-close error.
+      if (!interrupted) throw error;
     }
-    if (carry && carry.length > 0 && !failure) sendLine(carry);
+    process.removeListener('SIGINT', interrupt);
+    process.removeListener('SIGTERM', interrupt);
+    // An unterminated last line is a record at end-of-file, but not when cut off by Ctrl-C.
+    if (carry && carry.length > 0 && !failure && !interrupted) sendLine(carry);
     await producer.flush();
     const seconds = (performance.now() - started) / 1000;
     if (bar) {

@@ -181,6 +181,37 @@ describe('sluice produce and consume, as kafka-console-producer/-consumer users 
     }
   }, 60_000);
 
+  it('produce: Ctrl-C ends the input like end-of-file: the summary is printed, exit 0', async () => {
+    expect((await sluice(['topics', 'create', '--zookeeper', zk, '--topic', 'interrupted'])).code).toBe(0);
+    const producer = startSluice(['produce', 'interrupted', '--zookeeper', zk], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { SLUICE_LOG_LEVEL: undefined },
+    });
+    try {
+      producer.child.stdin!.write('one\ntwo\ncut-off');
+      await waitFor(
+        async () => {
+          const read = await runToEnd('kcat', [
+            '-C',
+            '-b',
+            broker.bootstrap,
+            '-t',
+            'interrupted',
+            '-e',
+            '-q',
+          ]);
+          return read.stdout === 'one\ntwo\n';
+        },
+        { timeoutMs: 20_000, what: 'the two complete lines in the topic' },
+      );
+      producer.child.kill('SIGINT');
+      expect(await producer.exited).toBe(0);
+      expect(producer.stderr()).toMatch(/^2 records \(.* to interrupted /);
+    } finally {
+      await producer.kill('SIGKILL');
+    }
+  }, 60_000);
+
   it('produce: a missing or unreadable --file is one line before anything is sent', async () => {
     const [absent, directory] = await Promise.all([
       sluice(['produce', 'lines', '--zookeeper', zk, '--file', join(dir, 'absent.txt')]),
