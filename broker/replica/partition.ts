@@ -75,7 +75,11 @@ export class Partition {
       const soleLeader = leadership.isr.length <= 1 && leadership.leader === localBrokerId;
       this.hwm = soleLeader ? end : start;
     }
-    if (this.isLeader) this.resetFollowers();
+    if (this.isLeader) {
+      this.resetFollowers();
+      // A leader alone in the ISR commits its whole log now (the checkpoint may predate acked records).
+      this.maybeAdvanceHighWatermark();
+    }
   }
 
   /**

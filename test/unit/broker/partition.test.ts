@@ -138,4 +138,15 @@ describe('Partition: high watermark and acks=all waits', () => {
     expect(new Partition(tp, log, 1, leadership, { checkpointedHighWatermark: 9n }).highWatermark).toBe(5n);
     expect(new Partition(tp, log, 1, leadership).highWatermark).toBe(0n);
   });
+
+  it('a sole-ISR leader restarting from a stale checkpoint commits everything on its disk at once', async () => {
+    // The checkpoint is written now and then; after a crash it lags records acknowledged with acks=1.
+    await log.append(records(5), { leaderEpoch: 0 });
+    const alone = { leader: 1, leaderEpoch: 0, replicas: [1], isr: [1] };
+    const tp = { topic: 't', partition: 0 };
+    expect(new Partition(tp, log, 1, alone, { checkpointedHighWatermark: 2n }).highWatermark).toBe(5n);
+    // A follower's checkpoint is not advanced: only its leader knows what is committed.
+    const following = { leader: 2, leaderEpoch: 0, replicas: [1, 2], isr: [1, 2] };
+    expect(new Partition(tp, log, 1, following, { checkpointedHighWatermark: 2n }).highWatermark).toBe(2n);
+  });
 });
