@@ -5,7 +5,7 @@
 // timeout_ms) until this broker's metadata shows the new topic with leaders, so a client may produce
 // right after. Errors: 36 TOPIC_ALREADY_EXISTS, 17 INVALID_TOPIC_EXCEPTION, 37 INVALID_PARTITIONS,
 // 38 INVALID_REPLICATION_FACTOR (more than the live brokers), 39 INVALID_REPLICA_ASSIGNMENT,
-// 40 INVALID_CONFIG (unknown topic key), 42 INVALID_REQUEST (assignments plus counts).
+// 40 INVALID_CONFIG (unknown topic key or a value it does not take), 42 INVALID_REQUEST (assignments plus counts).
 // Not implemented: topic ids (v7 returns the zero uuid), create policies, config validation beyond keys.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/index.js';
@@ -13,7 +13,12 @@ import { createTopicsRequest } from '../../protocol/messages/create-topics.js';
 import type { BrokerServices } from '../broker-services.js';
 import { ControllerRequestError, planTopicAssignment, type CreateTopicOptions } from '../controller/index.js';
 import { defineApiHandler } from './api-handler.js';
-import { brokerDefaultFor, isTopicConfigKey, TOPIC_CONFIG_KEYS } from './topic-configs.js';
+import {
+  brokerDefaultFor,
+  isTopicConfigKey,
+  TOPIC_CONFIG_KEYS,
+  topicConfigValueProblem,
+} from './topic-configs.js';
 
 type TopicResult = CreateTopicsResponse['topics'][number];
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
@@ -61,7 +66,10 @@ async function createTopic(
   for (const { name, value } of topic.configs) {
     if (!isTopicConfigKey(name))
       return failure(topic.name, ErrorCode.INVALID_CONFIG, `unknown topic config ${name}`);
-    if (value !== null) config[name] = value;
+    if (value === null) continue;
+    const problem = topicConfigValueProblem(name, value);
+    if (problem !== null) return failure(topic.name, ErrorCode.INVALID_CONFIG, problem);
+    config[name] = value;
   }
   const manual = topic.assignments.length > 0;
   if (manual && (topic.numPartitions !== -1 || topic.replicationFactor !== -1)) {

@@ -26,5 +26,7 @@ export function topicLogConfig(broker: BrokerConfig, overrides: TopicConfig): Pa
     flushIntervalMs: flushMs >= Number.MAX_SAFE_INTEGER ? Number.POSITIVE_INFINITY : flushMs,
     indexIntervalBytes: num('index.interval.bytes', broker.logIndexIntervalBytes),
     maxMessageBytes: num('max.message.bytes', broker.messageMaxBytes),
+    messageTimestampType:
+      overrides['message.timestamp.type'] === 'LogAppendTime' ? 'LogAppendTime' : 'CreateTime',
   };
 }

@@ -1,6 +1,9 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeRecordBatchSync, decodeRecordBatchesSync } from '../../protocol/record-batch.js';
+import { TimestampType, timestampTypeOf } from '../../protocol/record-batch-header.js';
+import { fetchRequest } from '../support/fetch-partition.js';
 import { waitFor } from '../support/wait.js';
 import {
   createTopic,
@@ -129,6 +132,73 @@ describe('broker admin APIs: CreateTopics, DeleteTopics, DescribeConfigs, auto-c
     expect(dryRun).toMatchObject({ errorCode: 0, numPartitions: 4 });
     const metadata = await client.request(3, 9, metadataRequest(['dry-run'], false));
     expect(metadata.topics[0]!.errorCode).toBe(3);
+  });
+
+  it('refuses topic config values it cannot take (40, naming the key); applies LogAppendTime', async () => {
+    const badValues: Array<[string, string]> = [
+      ['retention.ms', 'abc'],
+      ['segment.bytes', '10'],
+      ['min.insync.replicas', '0'],
+      ['unclean.leader.election.enable', 'yes'],
+      ['cleanup.policy', 'compact'],
+      ['compression.type', 'gzip'],
+      ['message.timestamp.type', 'Now'],
+    ];
+    for (const [name, value] of badValues) {
+      const response = await client.request(19, 5, {
+        topics: [
+          {
+            name: 'bad-value',
+            numPartitions: 1,
+            replicationFactor: 1,
+            assignments: [],
+            configs: [{ name, value }],
+          },
+        ],
+        timeoutMs: 5_000,
+        validateOnly: false,
+      });
+      expect(response.topics[0]).toMatchObject({
+        errorCode: 40,
+        errorMessage: expect.stringContaining(name),
+      });
+    }
+    const metadata = await client.request(3, 9, metadataRequest(['bad-value'], false));
+    expect(metadata.topics[0]!.errorCode).toBe(3);
+
+    // LogAppendTime: the broker's clock replaces the producer's timestamp.
+    expect(
+      await createTopic(client, 'append-time', 1, [
+        { name: 'message.timestamp.type', value: 'LogAppendTime' },
+      ]),
+    ).toBe(0);
+    const before = BigInt(Date.now());
+    const produced = await client.request(0, 7, {
+      transactionalId: null,
+      acks: 1,
+      timeoutMs: 5_000,
+      topicData: [
+        {
+          name: 'append-time',
+          partitionData: [
+            {
+              index: 0,
+              records: encodeRecordBatchSync({
+                records: [{ key: null, value: Buffer.from('v'), timestamp: 1_000n }],
+              }),
+            },
+          ],
+        },
+      ],
+    });
+    const answer = produced.responses[0]!.partitionResponses[0]!;
+    expect(answer.errorCode).toBe(0);
+    expect(answer.logAppendTimeMs).toBeGreaterThanOrEqual(before);
+    const fetched = await client.request(1, 11, fetchRequest('append-time', 0n));
+    const [batch] = decodeRecordBatchesSync(fetched.responses[0]!.partitions[0]!.records!);
+    expect(timestampTypeOf(batch!.header.attributes)).toBe(TimestampType.LogAppendTime);
+    expect(batch!.header.maxTimestamp).toBe(answer.logAppendTimeMs);
+    expect(batch!.records[0]!.timestamp).toBe(answer.logAppendTimeMs);
   });
 
   it('deletes topics: gone from metadata, logs removed; unknown topics get error 3', async () => {
