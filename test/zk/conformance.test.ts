@@ -284,6 +284,11 @@ describe.each(CONFORMANCE_TARGETS)('ZooKeeper conformance on %s', (targetName) =
       await watcher.getData(path, changes.listener);
       await writer.setData(path, Buffer.from('1'));
       await writer.setData(path, Buffer.from('2'));
+      // On an ensemble the watcher's server may apply the writes later than the writer's: arm the fresh
+      // watch only once it has both, or that server's late apply of '2' would fire it.
+      await waitFor(async () => (await watcher.getData(path)).stat.version === 2, {
+        what: 'both writes applied on the watcher’s server',
+      });
       // A fresh watch armed after both writes sees the delete; events are ordered per connection, so an
       // extra event for the second write would have arrived before it.
       const { next } = await watcher.watchData(path);
