@@ -23,6 +23,7 @@ import { Producer } from '../producer/producer.js';
 import { createReplicatedTopic, startBenchCluster } from './bench-cluster.js';
 import { createTopic, numberArg, startBenchBroker } from './broker-bench-support.js';
 import type { LatencySummary } from './latency-consumer.js';
+import { sendFlatOut } from './producer-flat-out.js';
 
 const MiB = 1024 * 1024;
 const SIZE = 100;
@@ -84,24 +85,7 @@ function newProducer(setup: Setup, options: { lingerMs: number; batchSize: numbe
 /** Records/s of the producer sending flat out (the load the latency rate is a fraction of). */
 async function measurePeak(setup: Setup, topic: string): Promise<number> {
   const producer = newProducer(setup, { lingerMs: 5, batchSize: 1_000_000 });
-  await producer.connect();
-  await producer.partitionsFor(topic);
-  const value = Buffer.alloc(SIZE, 0x61);
-  let failed: unknown;
-  const onDelivery = (error: Error | null) => {
-    if (error) failed ??= error;
-  };
-  const start = performance.now();
-  for (let i = 0; i < peakRecords; i++) {
-    if (i % 5000 === 0) await new Promise((resolve) => setImmediate(resolve));
-    if (!producer.hasRoom) await producer.whenRoom();
-    producer.produce({ topic, value }, onDelivery);
-  }
-  await producer.flush();
-  const elapsed = (performance.now() - start) / 1000;
-  await producer.close();
-  if (failed) throw failed;
-  return peakRecords / elapsed;
+  return peakRecords / (await sendFlatOut(producer, topic, peakRecords, SIZE));
 }
 
 /** Starts the consumer process and resolves once it holds the partition. */

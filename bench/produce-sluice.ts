@@ -6,7 +6,6 @@
  *
  *   npx tsx bench/produce-sluice.ts [--records N] [--partitions P] [--rounds R]
  */
-import { performance } from 'node:perf_hooks';
 import { Producer } from '../producer/producer.js';
 import {
   assertKcatClean,
@@ -23,6 +22,7 @@ import {
   writeRecordFile,
   type ThroughputResult,
 } from './broker-bench-support.js';
+import { sendFlatOut } from './producer-flat-out.js';
 
 const MiB = 1024 * 1024;
 const SIZE = 100;
@@ -47,25 +47,7 @@ async function sluiceProduce(
     maxRequestSize: 1_048_576,
     bufferMemory: 64 * MiB,
   });
-  await producer.connect();
-  await producer.partitionsFor(topic);
-  const value = Buffer.alloc(SIZE, 0x61);
-  let failed: unknown;
-  const onDelivery = (error: Error | null) => {
-    if (error) failed ??= error;
-  };
-  const start = performance.now();
-  for (let i = 0; i < count; i++) {
-    // An application loop yields now and then (as a stream reader does), letting the sender run.
-    if (i % 5000 === 0) await new Promise((resolve) => setImmediate(resolve));
-    if (!producer.hasRoom) await producer.whenRoom();
-    producer.produce({ topic, value }, onDelivery);
-  }
-  await producer.flush();
-  const seconds = (performance.now() - start) / 1000;
-  await producer.close();
-  if (failed) throw failed;
-  return seconds;
+  return sendFlatOut(producer, topic, count, SIZE);
 }
 
 const broker = await startBenchBroker();
