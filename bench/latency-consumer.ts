@@ -9,6 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Consumer } from '../consumer/consumer.js';
+import { watchProcessHealth, type ProcessHealth } from './process-health.js';
 
 function arg(name: string): string {
   const at = process.argv.indexOf(`--${name}`);
@@ -23,6 +24,8 @@ export interface LatencySummary {
   p99Ms: number;
   p999Ms: number;
   maxMs: number;
+  /** The consumer process over the run (after it held the partition). */
+  consumerHealth: ProcessHealth;
 }
 
 const topic = arg('topic');
@@ -39,7 +42,11 @@ const consumer = new Consumer({
   autoOffsetReset: 'earliest',
   autoCommit: false,
 });
-consumer.once('assigned', () => console.log('ready'));
+let health: ReturnType<typeof watchProcessHealth> | undefined;
+consumer.once('assigned', () => {
+  health = watchProcessHealth();
+  console.log('ready');
+});
 let done!: () => void;
 const finished = new Promise<void>((resolve) => (done = resolve));
 const running = consumer.run({
@@ -55,6 +62,7 @@ const running = consumer.run({
   },
 });
 await finished;
+const consumerHealth = health!.stop();
 await consumer.close();
 await running;
 const sorted = latencies.subarray(0, measured).sort();
@@ -65,6 +73,7 @@ const summary: LatencySummary = {
   p99Ms: at(0.99),
   p999Ms: at(0.999),
   maxMs: sorted[sorted.length - 1] ?? NaN,
+  consumerHealth,
 };
 console.log(JSON.stringify(summary));
 process.exit(0);

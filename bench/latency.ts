@@ -23,6 +23,7 @@ import { Producer } from '../producer/producer.js';
 import { createReplicatedTopic, startBenchCluster } from './bench-cluster.js';
 import { createTopic, numberArg, startBenchBroker } from './broker-bench-support.js';
 import type { LatencySummary } from './latency-consumer.js';
+import { describeHealth, watchProcessHealth, type ProcessHealth } from './process-health.js';
 import { sendFlatOut } from './producer-flat-out.js';
 
 const MiB = 1024 * 1024;
@@ -44,6 +45,8 @@ interface Setup {
   acks: 1 | 'all';
   label: string;
   createTopic(name: string): Promise<void>;
+  /** CPU and run-queue wait of the broker process so far (single broker only). */
+  brokerCpu?: () => { cpuSeconds: number; runQueueWaitMs: number };
   close(): Promise<void>;
 }
 
@@ -56,6 +59,7 @@ async function startSetup(): Promise<Setup> {
       acks: 1,
       label: '1 broker acks=1',
       createTopic: (name) => createTopic(broker.bootstrap, name, 1),
+      brokerCpu: () => ({ cpuSeconds: broker.cpuSeconds(), runQueueWaitMs: broker.runQueueSeconds() * 1000 }),
       close: () => broker.close(),
     };
   }
@@ -175,7 +179,11 @@ try {
   const consumer = startConsumer(setup, topic, total, warmup);
   try {
     await consumer.ready;
+    const brokerBefore = setup.brokerCpu?.();
+    const health = watchProcessHealth();
     const acks = await sendAtRate(setup, topic, rate, total, warmup);
+    const producerHealth = health.stop();
+    const brokerAfter = setup.brokerCpu?.();
     const summary = await consumer.summary;
     results.push({
       bench: 'latency',
@@ -189,6 +197,15 @@ try {
       ...summary,
       ackP50Ms: quantile(acks, 0.5),
       ackP99Ms: quantile(acks, 0.99),
+      ackP999Ms: quantile(acks, 0.999),
+      producerHealth,
+      brokerHealth:
+        brokerBefore && brokerAfter
+          ? {
+              cpuSeconds: brokerAfter.cpuSeconds - brokerBefore.cpuSeconds,
+              runQueueWaitMs: brokerAfter.runQueueWaitMs - brokerBefore.runQueueWaitMs,
+            }
+          : null,
       targetP99Ms: TARGET_P99_MS,
       // Tail latency on a shared 2-core machine follows its load: recorded to read the figure by.
       loadAverage1m: loadavg()[0],
@@ -205,10 +222,20 @@ for (const r of results) {
     : '';
   console.log(`${r.name as string}${peakText}, load average ${(r.loadAverage1m as number).toFixed(1)}`);
   const ms = (v: unknown) => `${(v as number).toFixed(2)} ms`;
-  console.log(`  produce→ack: p50 ${ms(r.ackP50Ms)}  p99 ${ms(r.ackP99Ms)}`);
+  console.log(`  produce→ack: p50 ${ms(r.ackP50Ms)}  p99 ${ms(r.ackP99Ms)}  p999 ${ms(r.ackP999Ms)}`);
   console.log(
     `  ${r.count as number} records end to end: p50 ${ms(r.p50Ms)}  p99 ${ms(r.p99Ms)}  p999 ${ms(r.p999Ms)}  max ${ms(r.maxMs)}  (target p99 ≤ ${TARGET_P99_MS} ms: ${(r.p99Ms as number) <= TARGET_P99_MS ? 'met' : 'not met'})`,
   );
+}
+for (const r of results) {
+  // Where a tail comes from: pauses, blocked loops, or processes waiting for a core.
+  console.log(`  producer process: ${describeHealth(r.producerHealth as ProcessHealth)}`);
+  console.log(`  consumer process: ${describeHealth(r.consumerHealth as ProcessHealth)}`);
+  const broker = r.brokerHealth as { cpuSeconds: number; runQueueWaitMs: number } | null;
+  if (broker)
+    console.log(
+      `  broker process: cpu ${broker.cpuSeconds.toFixed(1)} s (run queue ${Math.round(broker.runQueueWaitMs)} ms)`,
+    );
 }
 for (const r of results) console.log(JSON.stringify(r));
 process.exit(0);
