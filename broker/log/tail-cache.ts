@@ -28,7 +28,8 @@ interface CachedBatch {
 
 interface CachedChunk {
   readonly owner: TailCache;
-  readonly bytes: Buffer;
+  /** Emptied once the chunk leaves its cache, so the budget's queue never keeps its memory alive. */
+  bytes: Buffer;
   readonly batches: readonly CachedBatch[];
   evicted: boolean;
 }
@@ -58,11 +59,18 @@ export class TailCacheBudget {
     }
   }
 
-  /** A chunk left its cache (eviction or truncation): its bytes no longer count. */
+  /**
+   * A chunk left its cache (eviction or truncation): its bytes no longer count, and are let go at once.
+   * The queue still refers to a cleared chunk until the head passes it (up to 1024 entries): had it kept
+   * the bytes, ~1 MB produce batches would keep up to a gigabyte alive beyond the budget.
+   */
   released(chunk: CachedChunk): void {
     this.bytes -= chunk.bytes.length;
+    chunk.bytes = EMPTY;
   }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 export const sharedTailCacheBudget = new TailCacheBudget();
 
