@@ -97,6 +97,8 @@ function startConsumer(setup: Setup, topic: string, records: number, warmup: num
   const child = spawn(
     process.execPath,
     [
+      // SLUICE_BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") applies here as to brokers.
+      ...(process.env.SLUICE_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
       '--import',
       'tsx',
       join(here, 'latency-consumer.ts'),
