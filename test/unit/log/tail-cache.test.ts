@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PartitionLog } from '../../../broker/log/partition-log.js';
@@ -85,5 +87,31 @@ describe('TailCache', () => {
     cache.clear();
     expect(budget.usedBytes).toBe(0);
     expect(cache.read(3n, 10n, 10_000, true)).toBeUndefined();
+  });
+
+  it('lets go of the memory of chunks that left the cache (evicted or cleared)', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const budget = new TailCacheBudget(1200);
+    const cache = new TailCache(budget);
+    const other = new TailCache(budget);
+    const refs: Array<WeakRef<ArrayBuffer>> = [];
+    const add = (into: TailCache, i: number) => {
+      const bytes = Buffer.alloc(400, i); // 400 bytes outside Buffer's shared pool: its own allocation
+      refs.push(new WeakRef(bytes.buffer));
+      into.add(
+        bytes,
+        i * 400,
+        [{ position: i * 400, size: 400, baseOffset: BigInt(i), lastOffset: BigInt(i), maxTimestamp: 0n }],
+        true,
+      );
+    };
+    for (let i = 0; i < 6; i++) add(cache, i); // 0-2 evicted by the budget
+    add(other, 0); // evicts 3; 4-5 held
+    other.clear(); // cleared, still in the budget's queue
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    expect(refs.map((r) => r.deref() !== undefined)).toEqual([false, false, false, false, true, true, false]);
+    expect(cache.read(4n, 10n, 10_000, true)?.length).toBe(800);
   });
 });
