@@ -18,5 +18,6 @@ RUN mkdir -p /var/lib/sluice && chown node:node /var/lib/sluice
 USER node
 VOLUME /var/lib/sluice
 EXPOSE 9092
-ENTRYPOINT ["node", "/app/dist/cli/main.js"]
+# The broker's V8 heap flag (cli/broker-node-flags.ts), as Kafka's start script sets -Xms.
+ENTRYPOINT ["node", "--initial-old-space-size=256", "/app/dist/cli/main.js"]
 CMD ["broker"]

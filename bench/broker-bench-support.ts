@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { BROKER_NODE_FLAGS } from '../cli/broker-node-flags.js';
 import { KafkaAdmin } from '../client/admin.js';
 import { startZooKeeperServer, type EmbeddedZooKeeper } from '../coordinator/server/index.js';
 
@@ -71,7 +72,15 @@ export async function startBenchBroker(overrides: Record<string, string> = {}): 
   };
   // SLUICE_BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the broker processes.
   const nodeArgs = (process.env.SLUICE_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-  const args = [...nodeArgs, '--import', 'tsx', join(projectRoot, 'cli', 'main.ts'), 'broker'];
+  // The broker's own launch flags (cli/broker-node-flags.ts), so the bench runs what users run.
+  const args = [
+    ...BROKER_NODE_FLAGS,
+    ...nodeArgs,
+    '--import',
+    'tsx',
+    join(projectRoot, 'cli', 'main.ts'),
+    'broker',
+  ];
   for (const [key, value] of Object.entries(config)) args.push('--override', `${key}=${value}`);
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: projectRoot,

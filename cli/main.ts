@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --initial-old-space-size=256
+// The shebang passes the broker's V8 flags (cli/broker-node-flags.ts; a unit test keeps them in step).
 import { Command } from 'commander';
 import { registerCoordinatorCommand } from './commands/coordinator.js';
 import { registerBrokerCommand } from './commands/broker.js';

@@ -14,6 +14,7 @@ import { startZooKeeperServer } from '../../coordinator/server/index.js';
 import { ZooKeeperSession } from '../../coordinator/zk-session.js';
 import { configureLogging, LOG_LEVELS, type LogFormat, type LogLevel } from '../../log/logger.js';
 import { integerOption, keyValueOption } from './client-options.js';
+import { BROKER_NODE_FLAGS } from '../broker-node-flags.js';
 
 interface DevOptions {
   brokers: number;
@@ -247,7 +248,7 @@ function startBrokerChild(
   onUnexpectedExit: (broker: BrokerChild, how: string) => void,
 ): BrokerChild {
   const script = process.argv[1]!;
-  const args = [...process.execArgv, script, 'broker'];
+  const args = [...process.execArgv, ...BROKER_NODE_FLAGS, script, 'broker'];
   for (const [key, value] of Object.entries(overrides)) args.push('--override', `${key}=${value}`);
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,7 +3,8 @@ import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { ClusterState } from '../../coordinator/cluster-state.js';
 import { ZooKeeperSession } from '../../coordinator/zk-session.js';
-import { childrenOf } from '../support/process-tree.js';
+import { BROKER_NODE_FLAGS } from '../../cli/broker-node-flags.js';
+import { childrenOf, commandOf } from '../support/process-tree.js';
 import { runToEnd } from '../support/processes.js';
 import { interruptAndExpectTreeGone, startSluiceDev } from '../support/sluice-dev.js';
 
@@ -52,6 +53,9 @@ describe('sluice dev', () => {
 
       const brokers = childrenOf(dev.child.pid!);
       expect(brokers).toHaveLength(2);
+      // Brokers start with the broker's V8 flags (cli/broker-node-flags.ts).
+      for (const pid of brokers)
+        for (const flag of BROKER_NODE_FLAGS) expect(commandOf(pid).split(' ')).toContain(flag);
       // Find broker 2 by its command line and kill it behind sluice dev's back.
       const second = brokers.find((pid) =>
         readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('broker.id=2'),

@@ -42,7 +42,7 @@ describe('docker-compose.yml', () => {
 
   it('builds the image from this checkout', () => {
     expect(readFileSync(join(projectRoot, 'Dockerfile'), 'utf8')).toMatch(
-      /ENTRYPOINT \["node", "\/app\/dist\/cli\/main\.js"\]/,
+      /ENTRYPOINT \["node", (?:"--[\w=.-]+", )*"\/app\/dist\/cli\/main\.js"\]/,
     );
   });
 });
