@@ -17,8 +17,9 @@ import type { FetchRequest, FetchResponse } from '../../protocol/index.js';
 import { fetchRequest } from '../../protocol/messages/fetch.js';
 import type { BrokerServices } from '../broker-services.js';
 import { LogError } from '../log/log-errors.js';
-import { leaderEpochError, type Partition } from '../replica/partition.js';
+import type { Partition } from '../replica/partition.js';
 import { defineApiHandler } from './api-handler.js';
+import { ledPartition } from './led-partition.js';
 import { hasZstd } from './produce.js';
 
 type PartitionData = FetchResponse['responses'][number]['partitions'][number];
@@ -146,19 +147,9 @@ async function readPartition(
     preferredReadReplica: -1,
     records: null,
   };
-  const partition = broker.replicas.get({ topic, partition: request.partition });
-  if (!partition) {
-    const known = broker.metadata.topics.get(topic);
-    const exists =
-      known !== undefined && request.partition >= 0 && request.partition < known.assignment.length;
-    return {
-      ...base,
-      errorCode: exists ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-    };
-  }
-  if (!partition.isLeader) return { ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
-  const epochError = leaderEpochError(partition, request.currentLeaderEpoch);
-  if (epochError !== 0) return { ...base, errorCode: epochError };
+  const led = ledPartition(broker, topic, request.partition, request.currentLeaderEpoch);
+  if ('errorCode' in led) return { ...base, errorCode: led.errorCode };
+  const { partition } = led;
   const offsets = partitionOffsets(partition);
   const isFollower = replicaId >= 0;
   if (isFollower) broker.replicas.recordFollowerFetch(partition, replicaId, request.fetchOffset);

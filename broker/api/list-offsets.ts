@@ -3,13 +3,12 @@
 // timestamp is >= the given one (time index; offset -1 when there is none).
 // Errors: 3 UNKNOWN_TOPIC_OR_PARTITION, 6 NOT_LEADER_OR_FOLLOWER, 74/75 FENCED/UNKNOWN_LEADER_EPOCH (v4+).
 // Not implemented: max timestamp (-3, ListOffsets v7+, outside our range).
-import { ErrorCode } from '../../protocol/errors.js';
 import type { ListOffsetsResponse } from '../../protocol/index.js';
 import { listOffsetsRequest } from '../../protocol/messages/list-offsets.js';
 import type { BrokerServices } from '../broker-services.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../log/partition-log.js';
-import { leaderEpochError } from '../replica/partition.js';
 import { defineApiHandler } from './api-handler.js';
+import { ledPartition } from './led-partition.js';
 
 type PartitionResponse = ListOffsetsResponse['topics'][number]['partitions'][number];
 
@@ -54,15 +53,9 @@ async function listOffset(
     offset,
     leaderEpoch,
   });
-  const partition = broker.replicas.get({ topic, partition: partitionIndex });
-  if (!partition) {
-    const known = broker.metadata.topics.get(topic);
-    const exists = known !== undefined && partitionIndex >= 0 && partitionIndex < known.assignment.length;
-    return answer(exists ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-  }
-  if (!partition.isLeader) return answer(ErrorCode.NOT_LEADER_OR_FOLLOWER);
-  const epochError = leaderEpochError(partition, currentLeaderEpoch);
-  if (epochError !== 0) return answer(epochError);
+  const led = ledPartition(broker, topic, partitionIndex, currentLeaderEpoch);
+  if ('errorCode' in led) return answer(led.errorCode);
+  const { partition } = led;
   const epoch = partition.leaderEpoch;
   if (timestamp === EARLIEST_TIMESTAMP) return answer(0, partition.log.logStartOffset, -1n, epoch);
   if (timestamp === LATEST_TIMESTAMP) {

@@ -5,12 +5,11 @@
 // Errors: 3 UNKNOWN_TOPIC_OR_PARTITION, 6 NOT_LEADER_OR_FOLLOWER, 74/75 FENCED/UNKNOWN_LEADER_EPOCH
 // (current_leader_epoch, v2+). Undefined answers (epoch -1, offset -1) when the epoch is newer than
 // anything known.
-import { ErrorCode } from '../../protocol/errors.js';
 import type { OffsetForLeaderEpochResponse } from '../../protocol/index.js';
 import { offsetForLeaderEpochRequest } from '../../protocol/messages/offset-for-leader-epoch.js';
 import type { BrokerServices } from '../broker-services.js';
-import { leaderEpochError } from '../replica/partition.js';
 import { defineApiHandler } from './api-handler.js';
+import { ledPartition } from './led-partition.js';
 
 type EpochEndOffset = OffsetForLeaderEpochResponse['topics'][number]['partitions'][number];
 
@@ -44,15 +43,9 @@ function endOffsetFor(
     leaderEpoch: epoch,
     endOffset,
   });
-  const partition = broker.replicas.get({ topic, partition: partitionIndex });
-  if (!partition) {
-    const known = broker.metadata.topics.get(topic);
-    const exists = known !== undefined && partitionIndex >= 0 && partitionIndex < known.assignment.length;
-    return answer(exists ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-  }
-  if (!partition.isLeader) return answer(ErrorCode.NOT_LEADER_OR_FOLLOWER);
-  const epochError = leaderEpochError(partition, currentLeaderEpoch);
-  if (epochError !== 0) return answer(epochError);
+  const led = ledPartition(broker, topic, partitionIndex, currentLeaderEpoch);
+  if ('errorCode' in led) return answer(led.errorCode);
+  const { partition } = led;
   const end = partition.log.endOffsetForEpoch(leaderEpoch);
   return answer(0, end.leaderEpoch, end.endOffset);
 }
