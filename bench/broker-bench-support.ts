@@ -193,6 +193,14 @@ export async function runKcat(args: string[]): Promise<KcatRun> {
 }
 
 /** librdkafka producer settings for throughput: big batches, a short linger, acks=1, no compression. */
+/**
+ * kcat reading a topic from the beginning to its end, printing one byte per record (`-f .`), so its
+ * formatting stays cheap and the record count is stdout's length. `extra` adds settings (`-X k=v`).
+ */
+export function kcatConsumerArgs(bootstrap: string, topic: string, extra: string[] = []): string[] {
+  return ['-C', '-b', bootstrap, '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '.', ...extra];
+}
+
 export function kcatProducerArgs(bootstrap: string, topic: string, file: string): string[] {
   return [
     '-P',

@@ -13,6 +13,7 @@ import { Consumer } from '../consumer/consumer.js';
 import { startSingleBroker } from '../test/support/single-broker.js';
 import {
   createTopic,
+  kcatConsumerArgs,
   kcatProducerArgs,
   measureLoopback,
   numberArg,
@@ -37,19 +38,7 @@ try {
   const file = await writeRecordFile(scratch, SIZE, records);
   await runKcat(kcatProducerArgs(cluster.bootstrap, topic, file));
 
-  const kcat = await runKcat([
-    '-C',
-    '-b',
-    cluster.bootstrap,
-    '-t',
-    topic,
-    '-o',
-    'beginning',
-    '-e',
-    '-q',
-    '-f',
-    '.',
-  ]);
+  const kcat = await runKcat(kcatConsumerArgs(cluster.bootstrap, topic));
   if (kcat.stdoutBytes !== records) throw new Error(`kcat consumed ${kcat.stdoutBytes} of ${records}`);
 
   const consumer = new Consumer({

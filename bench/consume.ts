@@ -12,6 +12,7 @@
  */
 import {
   createTopic,
+  kcatConsumerArgs,
   kcatProducerArgs,
   measureDisk,
   measureLoopback,
@@ -49,27 +50,18 @@ try {
     // One byte of output per record: kcat's formatting stays cheap and the count is checked.
     const brokerCpuBefore = broker.cpuSeconds();
     const brokerWaitBefore = broker.runQueueSeconds();
-    const run = await runKcat([
-      '-C',
-      '-b',
-      broker.bootstrap,
-      '-t',
-      topic,
-      '-o',
-      'beginning',
-      '-e',
-      '-q',
-      '-f',
-      '.',
-      '-X',
-      'fetch.max.bytes=52428800',
-      '-X',
-      'max.partition.fetch.bytes=16777216',
-      '-X',
-      'queued.min.messages=1000000',
-      '-X',
-      'fetch.wait.max.ms=100',
-    ]);
+    const run = await runKcat(
+      kcatConsumerArgs(broker.bootstrap, topic, [
+        '-X',
+        'fetch.max.bytes=52428800',
+        '-X',
+        'max.partition.fetch.bytes=16777216',
+        '-X',
+        'queued.min.messages=1000000',
+        '-X',
+        'fetch.wait.max.ms=100',
+      ]),
+    );
     const brokerCpu = broker.cpuSeconds() - brokerCpuBefore;
     const brokerWait = broker.runQueueSeconds() - brokerWaitBefore;
     if (run.stdoutBytes !== records)

@@ -23,15 +23,8 @@ export interface SyncResult {
   assignment: Buffer;
 }
 
-export interface Member {
-  memberId: string;
-  groupInstanceId: string | null;
-  clientId: string;
-  clientHost: string;
-  sessionTimeoutMs: number;
-  rebalanceTimeoutMs: number;
-  protocolType: string;
-  protocols: JoinProtocol[];
+/** A member: what it joined with, plus its assignment and what it is waiting for. */
+export interface Member extends Omit<JoinRequest, 'requireKnownMemberId'> {
   assignment: Buffer;
   /** Set while the member waits in JoinGroup for the rebalance to complete. */
   awaitingJoin: ((result: JoinResult) => void) | null;
