@@ -4,6 +4,8 @@
  * header/CRC-32C validation figures from bench/record-batch.ts.
  *
  *   npx tsx bench/codec.ts [--seconds 1]
+ *
+ * SLUICE_CODEC_INTERPRET=1 measures the plain-loop struct codecs instead of the generated ones.
  */
 import { runRecordBatchBench } from './record-batch.js';
 import { printResults, runBench, secondsFromArgs, type BenchResult } from './bench-harness.js';
@@ -16,6 +18,7 @@ import {
   encodeResponse,
   type MetadataResponse,
   type ProduceRequest,
+  useInterpretedStructCodecs,
 } from '../protocol/index.js';
 
 const MiB = 1024 * 1024;
@@ -123,6 +126,7 @@ export function runCodecBench(seconds: number): BenchResult[] {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const seconds = secondsFromArgs();
+  useInterpretedStructCodecs(process.env.SLUICE_CODEC_INTERPRET === '1');
   const results = runCodecBench(seconds);
   for (const r of runRecordBatchBench(seconds)) {
     results.push({ bench: r.bench, name: `record batch: ${r.case}`, opsPerSec: NaN, mbPerSec: r.mbPerSec });

@@ -1,19 +1,11 @@
 import { open, stat, unlink, type FileHandle } from 'node:fs/promises';
 import type { RecordBatchHeader } from '../../protocol/record-batch-header.js';
+import type { AppendedBatch } from './appended-batch.js';
 import { readFully, scanBatches, type ScanEnd, type ScannedBatch } from './batch-scan.js';
 import { OffsetIndex } from './offset-index.js';
 import { segmentPaths, type SegmentPaths } from './segment-file-names.js';
 import { TimeIndex } from './time-index.js';
 import { TailCache, type TailCacheUse } from './tail-cache.js';
-
-/** What the log needs to know about one batch to index it: position and offsets are already final. */
-export interface AppendedBatch {
-  position: number;
-  size: number;
-  baseOffset: bigint;
-  lastOffset: bigint;
-  maxTimestamp: bigint;
-}
 
 /** Where one batch is in a segment: found by offset translation or a timestamp search. */
 export interface BatchLocation {

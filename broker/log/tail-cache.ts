@@ -10,7 +10,7 @@
  * process-wide budget is exceeded, and all dropped on truncation. Answers are exactly what a file read
  * of the same range returns (whole batches, same limits).
  */
-import type { AppendedBatch } from './log-segment.js';
+import type { AppendedBatch } from './appended-batch.js';
 
 /** How an append feeds the cache: copy its bytes, keep its buffer (handed over), or not at all. */
 export type TailCacheUse = 'copy' | 'adopt' | 'skip';

@@ -285,15 +285,26 @@ function fieldCodec(
 /**
  * Struct encoders/decoders are generated as small functions (named property loads, one object literal per
  * decoded struct) so V8 sees one stable object shape per struct; the per-field work stays in the closures.
- * SLUICE_CODEC_INTERPRET=1 switches to the plain loop, to measure the difference (bench/codec.ts).
+ * `useInterpretedStructCodecs` switches to the plain loop, to measure the difference (bench/codec.ts).
  */
-const GENERATE_STRUCTS = process.env.SLUICE_CODEC_INTERPRET !== '1';
+let generateStructs = true;
+
+/**
+ * Chooses plain-loop struct codecs (true) or generated ones (false, the default) for codecs compiled
+ * from now on; already compiled codecs are forgotten. A measuring switch: the codec has no environment
+ * of its own, so the caller (bench/codec.ts) decides.
+ */
+export function useInterpretedStructCodecs(interpreted: boolean): void {
+  if (generateStructs === !interpreted) return;
+  generateStructs = !interpreted;
+  cache = new WeakMap();
+}
 
 function structCodec(
   plan: StructPlan,
   path: string,
 ): { encode: EncodeFn; decode: DecodeFn; minSize: number } {
-  const generated = GENERATE_STRUCTS ? generateStructCodec(plan, path) : interpretStructCodec(plan, path);
+  const generated = generateStructs ? generateStructCodec(plan, path) : interpretStructCodec(plan, path);
   return { ...generated, minSize: plan.minSize };
 }
 
@@ -423,7 +434,7 @@ function compile(decl: MessageDeclaration, version: number): VersionCodec {
   };
 }
 
-const cache = new WeakMap<MessageDeclaration, Map<number, VersionCodec>>();
+let cache = new WeakMap<MessageDeclaration, Map<number, VersionCodec>>();
 
 /** The compiled codec for one declaration at one version (compiled on first use, then cached). */
 export function codecFor(decl: MessageDeclaration, version: number): VersionCodec {
