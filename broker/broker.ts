@@ -9,8 +9,11 @@ import type { BrokerServices } from './broker-services.js';
 import { ClusterSync } from './cluster-sync.js';
 import type { BrokerConfig } from './config.js';
 import { startController, type Controller } from './controller/index.js';
+import { GroupCoordinator } from './group-coordinator/group-coordinator.js';
 import { MetadataCache } from './metadata-cache.js';
 import { SocketServer, type BoundListener } from './network/socket-server.js';
+import { ProducerIdBlocks } from './producer-state/producer-id-blocks.js';
+import { ProducerStates } from './producer-state/producer-states.js';
 import { ReplicaManager } from './replica/replica-manager.js';
 
 export interface Broker {
@@ -81,14 +84,38 @@ export async function startBroker(config: BrokerConfig): Promise<Broker> {
 
     const metadata = new MetadataCache();
     metadata.clusterId = await clusterState.getOrCreateClusterId();
-    const replicas = new ReplicaManager(config, logger.child({ component: 'replica-manager' }), {
-      clusterState,
-      addressOf: (id) => interBrokerAddress(metadata, config.interBrokerListenerName, id),
+    const producerStates = new ProducerStates();
+    const replicas = new ReplicaManager({
+      config,
+      logger: logger.child({ component: 'replica-manager' }),
+      replication: {
+        clusterState,
+        addressOf: (id) => interBrokerAddress(metadata, config.interBrokerListenerName, id),
+      },
+      metadata,
+      producerStates,
     });
     cleanups.push({ step: 'replicas and logs', run: () => replicas.close() });
+    // Unwinds after the listeners stop (no more produces) and before the logs close.
+    cleanups.push({ step: 'producer state snapshots', run: () => producerStates.close() });
     // The controller carries out topic deletions (and writes partition states); brokers only follow.
-    const clusterSync = new ClusterSync(config.brokerId, clusterState, metadata, replicas, logger, false);
+    const clusterSync = new ClusterSync(config.brokerId, clusterState, metadata, replicas, logger);
     cleanups.push({ step: 'cluster sync', run: () => clusterSync.close() });
+    const groupCoordinator = new GroupCoordinator(
+      config.brokerId,
+      () => metadata.liveBrokerIds(),
+      clusterState,
+      {
+        initialRebalanceDelayMs: config.groupInitialRebalanceDelayMs,
+        minSessionTimeoutMs: config.groupMinSessionTimeoutMs,
+        maxSessionTimeoutMs: config.groupMaxSessionTimeoutMs,
+      },
+      logger.child({ component: 'group-coordinator' }),
+    );
+    // Stops the groups' timers (members are answered) once the listeners are closed.
+    cleanups.push({ step: 'group coordinator', run: () => groupCoordinator.close() });
+    // Holds only its reserved block of ids in memory: nothing to shut down.
+    const producerIds = new ProducerIdBlocks(clusterState, config.brokerId);
     const registry = new ApiRegistry();
     // The controller starts once this broker is registered (it counts live brokers); admin requests
     // that arrive before then wait for it.
@@ -104,6 +131,9 @@ export async function startBroker(config: BrokerConfig): Promise<Broker> {
       brokerId: config.brokerId,
       metadata,
       replicas,
+      producerStates,
+      producerIds,
+      groupCoordinator,
       clusterState,
       clusterSync,
       controller,

@@ -6,15 +6,15 @@ import type { Logger } from '../log/logger.js';
 import { NO_LEADER } from './controller/partition-leader-election.js';
 import type { MetadataCache, TopicMetadata } from './metadata-cache.js';
 import type { ReplicaManager } from './replica/replica-manager.js';
-import { claimTopicDeletion, readPartitionStateOrWatchCreation } from './zk-bridge.js';
 
 /** Pause before re-reading a partition state whose read failed. */
 const STATE_RETRY_MS = 200;
 
 /**
  * Keeps the MetadataCache and the local replicas in step with ZooKeeper: live brokers, the
- * controller, topics, their partition states, and topic deletions. Every change arrives as a watch and
- * is handled on one serial chain, so two refreshes never interleave at their awaits (the only nesting
+ * controller, topics and their partition states (a deleted topic's logs go when its znode does; the
+ * active controller carries deletions out). Every change arrives as a watch and is handled on one
+ * serial chain, so two refreshes never interleave at their awaits (the only nesting
  * is ReplicaManager's own queue, which never calls back here).
  *
  * Watches are armed only on the node that changed, so watchers do not pile up: a partition-state
@@ -38,11 +38,6 @@ export class ClusterSync {
     private readonly cache: MetadataCache,
     private readonly replicas: ReplicaManager,
     private readonly logger: Logger,
-    /**
-     * Carry out /admin/delete_topics requests here (claimed by one broker). Turn off once an active
-     * controller does it; local logs are dropped either way when the topic znode goes.
-     */
-    private readonly performTopicDeletions = true,
   ) {
     this.controllerState = new ControllerState(clusterState);
   }
@@ -63,7 +58,6 @@ export class ClusterSync {
       this.cache.topics = new Map();
       this.changedStates.clear();
       for (const name of topics) await this.readTopic(name);
-      if (this.performTopicDeletions) await this.readDeletions();
     });
   }
 
@@ -154,7 +148,7 @@ export class ClusterSync {
   private async readState(tp: TopicPartition): Promise<PartitionState | null> {
     const key = `${tp.topic}-${tp.partition}`;
     const apply = this.watched(() => this.applyChangedStates());
-    const read = await readPartitionStateOrWatchCreation(this.clusterState.session, tp, (event) => {
+    const read = await this.clusterState.readPartitionStateOrWatchCreation(tp, (event) => {
       // Marked when the watch fires, not when its task runs, so one task takes every change so far.
       if (event.type !== 'sessionExpired') this.changedStates.set(key, tp);
       apply(event);
@@ -247,30 +241,6 @@ export class ClusterSync {
     this.cache.removeTopic(name);
     for (const partition of this.replicas.partitionsOf(name)) {
       await this.replicas.removeReplica(partition.topicPartition, true);
-    }
-  }
-
-  /**
-   * Topic deletion requests. Until a controller exists, any live broker may carry one out; a
-   * conditional write on the request node makes exactly one of them do it.
-   */
-  private async readDeletions(): Promise<void> {
-    const pending = await this.clusterState.listTopicDeletions(this.watched(() => this.readDeletions()));
-    for (const topic of pending) {
-      const mine = await claimTopicDeletion(
-        this.clusterState.session,
-        topic,
-        this.brokerId,
-        this.cache.liveBrokerIds(),
-      );
-      if (!mine) continue;
-      this.logger.info({ topic }, 'deleting topic');
-      for (const partition of this.replicas.partitionsOf(topic)) {
-        await this.replicas.removeReplica(partition.topicPartition, true);
-      }
-      // The znodes go before the cache entry, so whoever sees the topic gone may create it again.
-      await this.clusterState.completeTopicDeletion(topic);
-      await this.dropTopic(topic);
     }
   }
 }

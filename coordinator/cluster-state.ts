@@ -222,6 +222,22 @@ export class ClusterState {
   }
 
   /**
+   * Reads a partition's state; when the node does not exist yet (the topic was just created and its
+   * states are still being written), arms an exists-watch so `watcher` fires on its creation.
+   */
+  async readPartitionStateOrWatchCreation(
+    tp: TopicPartition,
+    watcher: Watcher,
+  ): Promise<Versioned<PartitionState> | null> {
+    const path = zkPaths.partitionState(tp);
+    for (;;) {
+      const read = await this.readPartitionState(tp, watcher);
+      if (read !== null) return read;
+      if ((await this.session.exists(path, watcher)) === null) return null;
+    }
+  }
+
+  /**
    * Writes the first state of a partition (creating /partitions/<p> as needed). With
    * `controllerEpochVersion`, only while that controller epoch is current (fencing). Returns version 0.
    */

@@ -8,6 +8,12 @@ export interface RequestContext<K extends ApiKey = ApiKey> {
   listenerName: string;
   /** Aborted when the connection closes or the broker shuts down (long polls stop waiting). */
   signal: AbortSignal;
+  /**
+   * Produce on a pipelining connection: called once every partition of the request has been appended
+   * (or refused), so the next Produce may append while this one waits for acks
+   * (network/produce-pipelining.ts).
+   */
+  appended?: () => void;
 }
 
 /**

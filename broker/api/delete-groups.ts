@@ -1,7 +1,6 @@
 // DeleteGroups (key 42), versions 0-2: only groups without members (NON_EMPTY_GROUP 68 otherwise);
 // the group's ZooKeeper node and its offsets go.
 import { deleteGroupsRequest } from '../../protocol/messages/delete-groups.js';
-import { groupCoordinatorOf } from '../group-coordinator/group-coordinator.js';
 import { defineApiHandler } from './api-handler.js';
 
 export const deleteGroupsHandler = defineApiHandler({
@@ -9,7 +8,7 @@ export const deleteGroupsHandler = defineApiHandler({
   minVersion: deleteGroupsRequest.versions[0],
   maxVersion: deleteGroupsRequest.versions[1],
   async handle(body, _context, broker) {
-    const coordinator = groupCoordinatorOf(broker);
+    const coordinator = broker.groupCoordinator;
     const results = [];
     for (const groupId of body.groupsNames) {
       results.push({ groupId, errorCode: await coordinator.deleteGroup(groupId) });

@@ -1,13 +1,13 @@
-// DeleteTopics (key 20), versions 0-6: marks each topic under /admin/delete_topics; a live broker
-// (the controller's job once it exists) deletes the logs and znodes. Waits up to timeout_ms until the
+// DeleteTopics (key 20), versions 0-6: asks the controller (controller.deleteTopic, from any broker) to
+// delete each topic; the active controller deletes the logs and znodes. Waits up to timeout_ms until the
 // topic is gone from this broker's metadata. Errors: 3 UNKNOWN_TOPIC_OR_PARTITION, 73
 // TOPIC_DELETION_DISABLED (delete.topic.enable=false), 7 REQUEST_TIMED_OUT (still being deleted),
 // 100 UNKNOWN_TOPIC_ID (v6 by id: topic ids are not implemented).
 import { ErrorCode } from '../../protocol/errors.js';
 import type { DeleteTopicsResponse } from '../../protocol/index.js';
 import { deleteTopicsRequest } from '../../protocol/messages/delete-topics.js';
-import { isZooKeeperError } from '../../coordinator/zk-errors.js';
 import type { BrokerServices } from '../broker-services.js';
+import { ControllerRequestError } from '../controller/index.js';
 import { defineApiHandler } from './api-handler.js';
 
 type TopicResult = DeleteTopicsResponse['responses'][number];
@@ -42,9 +42,10 @@ async function deleteTopic(
   if (name === null) return result(ErrorCode.UNKNOWN_TOPIC_ID, 'topic ids are not supported; name the topic');
   if (!broker.config.deleteTopicEnable) return result(ErrorCode.TOPIC_DELETION_DISABLED);
   try {
-    await broker.clusterState.requestTopicDeletion(name);
+    await (await broker.controller).deleteTopic(name);
   } catch (error) {
-    if (isZooKeeperError(error, 'NONODE')) return result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    // UNKNOWN_TOPIC_OR_PARTITION when the topic does not exist.
+    if (error instanceof ControllerRequestError) return result(error.code);
     broker.logger.error({ err: error, topic: name }, 'topic deletion request failed');
     return result(ErrorCode.UNKNOWN_SERVER_ERROR, (error as Error).message);
   }

@@ -1,6 +1,5 @@
 // DescribeGroups (key 15), versions 0-5: state, protocol, members with client ids and assignments.
 import { describeGroupsRequest } from '../../protocol/messages/describe-groups.js';
-import { groupCoordinatorOf } from '../group-coordinator/group-coordinator.js';
 import { defineApiHandler } from './api-handler.js';
 
 export const describeGroupsHandler = defineApiHandler({
@@ -8,7 +7,7 @@ export const describeGroupsHandler = defineApiHandler({
   minVersion: describeGroupsRequest.versions[0],
   maxVersion: describeGroupsRequest.versions[1],
   async handle(body, _context, broker) {
-    const coordinator = groupCoordinatorOf(broker);
+    const coordinator = broker.groupCoordinator;
     const groups = [];
     for (const groupId of body.groups) {
       const d = await coordinator.describeGroup(groupId);

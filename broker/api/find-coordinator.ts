@@ -4,7 +4,6 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import { findCoordinatorRequest } from '../../protocol/messages/find-coordinator.js';
 import type { BrokerServices } from '../broker-services.js';
-import { groupCoordinatorOf } from '../group-coordinator/group-coordinator.js';
 import { defineApiHandler } from './api-handler.js';
 
 interface Answer {
@@ -51,7 +50,7 @@ function locate(broker: BrokerServices, key: string, keyType: number, listenerNa
   });
   if (keyType !== 0) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'only group coordinators exist');
   if (key === '') return none(ErrorCode.INVALID_GROUP_ID, 'empty group id');
-  const id = groupCoordinatorOf(broker).coordinatorFor(key);
+  const id = broker.groupCoordinator.coordinatorFor(key);
   const registration = id === null ? undefined : broker.metadata.brokers.get(id);
   if (id === null || !registration) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'no live broker');
   const endpoint =

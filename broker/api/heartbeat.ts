@@ -1,6 +1,5 @@
 // Heartbeat (key 12), versions 0-4: keeps the member's session; REBALANCE_IN_PROGRESS (27) asks it to rejoin.
 import { heartbeatRequest } from '../../protocol/messages/heartbeat.js';
-import { groupCoordinatorOf } from '../group-coordinator/group-coordinator.js';
 import { defineApiHandler } from './api-handler.js';
 
 export const heartbeatHandler = defineApiHandler({
@@ -8,11 +7,7 @@ export const heartbeatHandler = defineApiHandler({
   minVersion: heartbeatRequest.versions[0],
   maxVersion: heartbeatRequest.versions[1],
   async handle(body, _context, broker) {
-    const errorCode = await groupCoordinatorOf(broker).heartbeat(
-      body.groupId,
-      body.memberId,
-      body.generationId,
-    );
+    const errorCode = await broker.groupCoordinator.heartbeat(body.groupId, body.memberId, body.generationId);
     return { throttleTimeMs: 0, errorCode };
   },
 });

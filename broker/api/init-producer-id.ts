@@ -5,7 +5,6 @@
 // Errors: 15 COORDINATOR_NOT_AVAILABLE when ZooKeeper cannot be reached (retriable).
 import { ErrorCode } from '../../protocol/errors.js';
 import { initProducerIdRequest } from '../../protocol/messages/init-producer-id.js';
-import { ProducerIdBlocks } from '../producer-state/producer-id-blocks.js';
 import { defineApiHandler } from './api-handler.js';
 
 export const initProducerIdHandler = defineApiHandler({
@@ -21,7 +20,7 @@ export const initProducerIdHandler = defineApiHandler({
     });
     if (body.transactionalId !== null) return answer(ErrorCode.INVALID_REQUEST);
     try {
-      const producerId = await ProducerIdBlocks.for(broker.clusterState, broker.brokerId).allocate();
+      const producerId = await broker.producerIds.allocate();
       return answer(0, producerId, 0);
     } catch (error) {
       broker.logger.warn({ err: (error as Error).message }, 'producer id allocation failed');

@@ -1,7 +1,6 @@
 // JoinGroup (key 11), versions 0-6: parks the member until the rebalance completes (group.ts).
 // v4+: a member without an id first gets MEMBER_ID_REQUIRED (79) with its id, then joins with it.
 import { joinGroupRequest } from '../../protocol/messages/join-group.js';
-import { groupCoordinatorOf } from '../group-coordinator/group-coordinator.js';
 import { defineApiHandler } from './api-handler.js';
 
 export const joinGroupHandler = defineApiHandler({
@@ -10,7 +9,7 @@ export const joinGroupHandler = defineApiHandler({
   maxVersion: joinGroupRequest.versions[1],
   async handle(body, context, broker) {
     const version = context.header.apiVersion;
-    const result = await groupCoordinatorOf(broker).join(body.groupId, {
+    const result = await broker.groupCoordinator.join(body.groupId, {
       memberId: body.memberId,
       groupInstanceId: body.groupInstanceId ?? null,
       clientId: context.header.clientId ?? '',

@@ -1,6 +1,5 @@
 // LeaveGroup (key 13), versions 0-4: one member (v0-2) or a batch of members (v3+) leave; the rest rebalance.
 import { leaveGroupRequest } from '../../protocol/messages/leave-group.js';
-import { groupCoordinatorOf } from '../group-coordinator/group-coordinator.js';
 import { defineApiHandler } from './api-handler.js';
 
 export const leaveGroupHandler = defineApiHandler({
@@ -15,7 +14,7 @@ export const leaveGroupHandler = defineApiHandler({
           groupInstanceId: m.groupInstanceId ?? null,
         }))
       : [{ memberId: body.memberId ?? '', groupInstanceId: null }];
-    const result = await groupCoordinatorOf(broker).leave(body.groupId, leaving);
+    const result = await broker.groupCoordinator.leave(body.groupId, leaving);
     if (!batched) return { throttleTimeMs: 0, errorCode: result.errorCode || (result.members[0] ?? 0) };
     return {
       throttleTimeMs: 0,

@@ -8,7 +8,6 @@ import { listOffsetsRequest } from '../../protocol/messages/list-offsets.js';
 import type { BrokerServices } from '../broker-services.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../log/partition-log.js';
 import { defineApiHandler } from './api-handler.js';
-import { ledPartition } from './led-partition.js';
 
 type PartitionResponse = ListOffsetsResponse['topics'][number]['partitions'][number];
 
@@ -53,7 +52,7 @@ async function listOffset(
     offset,
     leaderEpoch,
   });
-  const led = ledPartition(broker, topic, partitionIndex, currentLeaderEpoch);
+  const led = broker.replicas.leaderReplica({ topic, partition: partitionIndex }, { currentLeaderEpoch });
   if ('errorCode' in led) return answer(led.errorCode);
   const { partition } = led;
   const epoch = partition.leaderEpoch;

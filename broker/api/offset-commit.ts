@@ -2,7 +2,6 @@
 // no member id, anyone while the group is empty) store offsets in /consumers/<g>/offsets/<t>/<p>.
 // Retention times (v2-4) and commit timestamps (v1) are accepted and ignored: offsets never expire.
 import { offsetCommitRequest } from '../../protocol/messages/offset-commit.js';
-import { groupCoordinatorOf } from '../group-coordinator/group-coordinator.js';
 import { defineApiHandler } from './api-handler.js';
 
 export const offsetCommitHandler = defineApiHandler({
@@ -18,7 +17,7 @@ export const offsetCommitHandler = defineApiHandler({
         metadata: p.committedMetadata,
       })),
     );
-    const codes = await groupCoordinatorOf(broker).commitOffsets(
+    const codes = await broker.groupCoordinator.commitOffsets(
       body.groupId,
       body.memberId ?? '',
       body.generationIdOrMemberEpoch ?? -1,

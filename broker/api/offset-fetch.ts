@@ -3,7 +3,6 @@
 import type { OffsetFetchResponse } from '../../protocol/index.js';
 import { offsetFetchRequest } from '../../protocol/messages/offset-fetch.js';
 import type { OffsetFetchEntry } from '../group-coordinator/group-coordinator.js';
-import { groupCoordinatorOf } from '../group-coordinator/group-coordinator.js';
 import { defineApiHandler } from './api-handler.js';
 
 export const offsetFetchHandler = defineApiHandler({
@@ -11,7 +10,7 @@ export const offsetFetchHandler = defineApiHandler({
   minVersion: offsetFetchRequest.versions[0],
   maxVersion: offsetFetchRequest.versions[1],
   async handle(body, context, broker) {
-    const coordinator = groupCoordinatorOf(broker);
+    const coordinator = broker.groupCoordinator;
     if (context.header.apiVersion >= 8) {
       const groups: NonNullable<OffsetFetchResponse['groups']> = [];
       for (const g of body.groups ?? []) {

@@ -9,7 +9,6 @@ import type { OffsetForLeaderEpochResponse } from '../../protocol/index.js';
 import { offsetForLeaderEpochRequest } from '../../protocol/messages/offset-for-leader-epoch.js';
 import type { BrokerServices } from '../broker-services.js';
 import { defineApiHandler } from './api-handler.js';
-import { ledPartition } from './led-partition.js';
 
 type EpochEndOffset = OffsetForLeaderEpochResponse['topics'][number]['partitions'][number];
 
@@ -43,7 +42,7 @@ function endOffsetFor(
     leaderEpoch: epoch,
     endOffset,
   });
-  const led = ledPartition(broker, topic, partitionIndex, currentLeaderEpoch);
+  const led = broker.replicas.leaderReplica({ topic, partition: partitionIndex }, { currentLeaderEpoch });
   if ('errorCode' in led) return answer(led.errorCode);
   const { partition } = led;
   const end = partition.log.endOffsetForEpoch(leaderEpoch);

@@ -1,6 +1,5 @@
 // SyncGroup (key 14), versions 0-4: the leader hands in the assignment; every member gets its share.
 import { syncGroupRequest } from '../../protocol/messages/sync-group.js';
-import { groupCoordinatorOf } from '../group-coordinator/group-coordinator.js';
 import { defineApiHandler } from './api-handler.js';
 
 export const syncGroupHandler = defineApiHandler({
@@ -8,7 +7,7 @@ export const syncGroupHandler = defineApiHandler({
   minVersion: syncGroupRequest.versions[0],
   maxVersion: syncGroupRequest.versions[1],
   async handle(body, _context, broker) {
-    const result = await groupCoordinatorOf(broker).sync(
+    const result = await broker.groupCoordinator.sync(
       body.groupId,
       body.memberId,
       body.generationId,

@@ -7,7 +7,6 @@ import {
 import type { ClusterState } from '../../coordinator/cluster-state.js';
 import { isZooKeeperError } from '../../coordinator/zk-errors.js';
 import type { Logger } from '../../log/logger.js';
-import type { BrokerServices } from '../broker-services.js';
 import { coordinatorIdFor } from './coordinator-choice.js';
 import { ConsumerGroup, type JoinRequest, type JoinResult, type SyncResult } from './group.js';
 import { SerialQueue } from './serial-queue.js';
@@ -329,26 +328,4 @@ export class GroupCoordinator {
     group.shutdown(errorCode);
     this.logger.info({ groupId }, 'group state dropped');
   }
-}
-
-const coordinators = new WeakMap<BrokerServices, GroupCoordinator>();
-
-/** The broker's coordinator, created on first use (no wiring in broker.ts needed). */
-export function groupCoordinatorOf(broker: BrokerServices): GroupCoordinator {
-  let coordinator = coordinators.get(broker);
-  if (!coordinator) {
-    coordinator = new GroupCoordinator(
-      broker.brokerId,
-      () => broker.metadata.liveBrokerIds(),
-      broker.clusterState,
-      {
-        initialRebalanceDelayMs: broker.config.groupInitialRebalanceDelayMs,
-        minSessionTimeoutMs: broker.config.groupMinSessionTimeoutMs,
-        maxSessionTimeoutMs: broker.config.groupMaxSessionTimeoutMs,
-      },
-      broker.logger.child({ component: 'group-coordinator' }),
-    );
-    coordinators.set(broker, coordinator);
-  }
-  return coordinator;
 }

@@ -11,9 +11,9 @@ import {
   type ResponseBodies,
 } from '../../protocol/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import type { RequestContext } from '../api/api-handler.js';
 import type { ApiRegistry } from '../api/registry.js';
 import type { BrokerServices } from '../broker-services.js';
-import type { PipelinedRequestContext } from './produce-pipelining.js';
 
 /** What to do with one request frame. */
 export type DispatchOutcome =
@@ -68,7 +68,7 @@ export async function dispatchRequest(
   const { header, body } = request;
   let response: ResponseBodies[ApiKey] | null;
   try {
-    const context: PipelinedRequestContext = { header, listenerName, signal, appended };
+    const context: RequestContext = { header, listenerName, signal, appended };
     response = await handler.handle(body as never, context as never, broker);
   } catch (error) {
     broker.logger.error(

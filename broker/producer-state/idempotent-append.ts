@@ -5,7 +5,7 @@ import {
   RECORD_BATCH_HEADER_SIZE,
 } from '../../protocol/record-batch-header.js';
 import type { AppendResult, PartitionLog } from '../log/partition-log.js';
-import { PartitionProducerState } from './partition-producer-state.js';
+import type { ProducerStates } from './producer-states.js';
 
 /** What the produce path needs of a leader partition. */
 export interface LeaderAppendTarget {
@@ -26,6 +26,7 @@ export type LeaderAppendOutcome =
 export async function appendAsLeaderIdempotent(
   partition: LeaderAppendTarget,
   records: Buffer,
+  producerStates: ProducerStates,
 ): Promise<LeaderAppendOutcome> {
   if (records.length < RECORD_BATCH_HEADER_SIZE)
     return { kind: 'appended', result: await partition.appendAsLeader(records) };
@@ -44,9 +45,9 @@ export async function appendAsLeaderIdempotent(
       message: 'an idempotent produce carries exactly one record batch per partition',
     };
   }
-  const outcome = await PartitionProducerState.of(partition.log).appendIdempotent(first, () =>
-    partition.appendAsLeader(records),
-  );
+  const outcome = await producerStates
+    .of(partition.log)
+    .appendIdempotent(first, () => partition.appendAsLeader(records));
   if (outcome.kind !== 'duplicate') return outcome;
   const { firstOffset, lastOffset } = outcome;
   return {

@@ -28,24 +28,14 @@ export type IdempotentAppendOutcome =
  * Idempotent appends to one partition run one at a time: check, append, remember.
  */
 export class PartitionProducerState {
-  private static readonly byLog = new WeakMap<object, PartitionProducerState>();
   private readonly table = new ProducerStateTable();
   /** Every batch below this offset is reflected in the table; -1 until first loaded. */
   private nextOffset = -1n;
   private tail: Promise<unknown> = Promise.resolve();
   private snapshotTimer: NodeJS.Timeout | undefined;
 
-  private constructor(private readonly partitionLog: ProducerStateLog) {}
-
-  /** The state belonging to this log object (one per replica, created on first use). */
-  static of(partitionLog: ProducerStateLog): PartitionProducerState {
-    let state = PartitionProducerState.byLog.get(partitionLog);
-    if (!state) {
-      state = new PartitionProducerState(partitionLog);
-      PartitionProducerState.byLog.set(partitionLog, state);
-    }
-    return state;
-  }
+  /** One per replica log; the broker's ProducerStates hands them out (producer-states.ts). */
+  constructor(private readonly partitionLog: ProducerStateLog) {}
 
   /** Checks the batch's sequence and, if it is the next one, runs `append` and remembers the batch. */
   appendIdempotent(
@@ -67,13 +57,19 @@ export class PartitionProducerState {
     return run;
   }
 
-  /** Writes the snapshot now (tests, shutdown). */
+  /** Writes the snapshot now (shutdown, tests); a state never loaded has nothing to write. */
   async snapshot(): Promise<void> {
     clearTimeout(this.snapshotTimer);
     this.snapshotTimer = undefined;
     const run = this.tail.then(() => this.writeSnapshot());
     this.tail = run.catch(() => undefined);
     await run;
+  }
+
+  /** Drops a pending snapshot without writing it (the log is being deleted). */
+  discard(): void {
+    clearTimeout(this.snapshotTimer);
+    this.snapshotTimer = undefined;
   }
 
   private async catchUp(): Promise<void> {

@@ -2,28 +2,18 @@ import type { ClusterState } from '../../coordinator/cluster-state.js';
 
 /**
  * Hands out producer ids from blocks reserved in ZooKeeper (/latest_producer_id_block, Kafka's
- * layout): each broker takes a block of 1000 with a conditional write, so ids are unique cluster-wide
+ * layout): each broker (startBroker creates one allocator) takes a block of 1000 with a conditional write, so ids are unique cluster-wide
  * and survive restarts (a restarted broker takes a fresh block). One allocator per broker.
  */
 export class ProducerIdBlocks {
-  private static readonly byState = new WeakMap<ClusterState, ProducerIdBlocks>();
   private next = 0n;
   private end = -1n;
   private tail: Promise<unknown> = Promise.resolve();
 
-  private constructor(
+  constructor(
     private readonly state: ClusterState,
     private readonly brokerId: number,
   ) {}
-
-  static for(state: ClusterState, brokerId: number): ProducerIdBlocks {
-    let blocks = ProducerIdBlocks.byState.get(state);
-    if (!blocks) {
-      blocks = new ProducerIdBlocks(state, brokerId);
-      ProducerIdBlocks.byState.set(state, blocks);
-    }
-    return blocks;
-  }
 
   allocate(): Promise<bigint> {
     const run = this.tail.then(async () => {

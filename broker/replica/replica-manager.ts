@@ -6,9 +6,24 @@ import type { Logger } from '../../log/logger.js';
 import type { BrokerConfig } from '../config.js';
 import { PartitionLog } from '../log/partition-log.js';
 import { SerialQueue } from '../log/serial-queue.js';
+import type { MetadataCache } from '../metadata-cache.js';
+import type { ProducerStates } from '../producer-state/producer-states.js';
+import {
+  appendRecords,
+  type AppendRecordsOptions,
+  type AppendSources,
+  type PendingAppend,
+} from './append-records.js';
 import { HighWatermarkCheckpoint } from './high-watermark-checkpoint.js';
 import { IsrUpdater } from './isr-updater.js';
+import { findLeaderReplica, type LeaderReplica } from './leader-replica.js';
 import { Partition, type PartitionLeadership } from './partition.js';
+import {
+  readRecords,
+  type PartitionReadResult,
+  type ReadRecordsOptions,
+  type ReadSources,
+} from './read-records.js';
 import { ReplicaFetcherManager } from './replica-fetcher-manager.js';
 import { topicLogConfig } from './topic-log-config.js';
 
@@ -18,6 +33,16 @@ export interface ReplicationContext {
   addressOf(brokerId: number): BrokerAddress | null;
   /** For the leader's conditional ISR writes. */
   clusterState: ClusterState;
+}
+
+export interface ReplicaManagerOptions {
+  config: BrokerConfig;
+  logger: Logger;
+  replication: ReplicationContext;
+  /** Tells a partition that does not exist from one led elsewhere; topic min.insync.replicas. */
+  metadata: MetadataCache;
+  /** Idempotent appends check and record here; a removed replica's state goes with it. */
+  producerStates: ProducerStates;
 }
 
 /** How often the high watermarks are written (Kafka's replica.high.watermark.checkpoint.interval.ms). */
@@ -39,49 +64,98 @@ export function topicPartitionKey(tp: TopicPartition): string {
  * leader) hands the partition to the fetcher of its leader, which truncates by epoch first. As leader,
  * a periodic check drops followers that lag more than replica.lag.time.max.ms from the ISR, and each
  * follower fetch may re-admit one. High watermarks are checkpointed to the log dir.
+ *
+ * Client requests go through here too: `appendRecords` (Produce) and `readRecords` (Fetch) own the
+ * leader lookup, the checks and the waits, so the request handlers only translate.
  */
 export class ReplicaManager {
   private readonly partitions = new Map<string, Partition>();
   private readonly queue = new SerialQueue();
   private retentionTimer: NodeJS.Timeout | null = null;
-  private readonly isrTimer: NodeJS.Timeout | null = null;
-  private readonly checkpointTimer: NodeJS.Timeout | null = null;
-  private readonly fetchers: ReplicaFetcherManager | null = null;
-  private readonly isrUpdater: IsrUpdater | null = null;
+  private readonly isrTimer: NodeJS.Timeout;
+  private readonly checkpointTimer: NodeJS.Timeout;
+  private readonly fetchers: ReplicaFetcherManager;
+  private readonly isrUpdater: IsrUpdater;
   private readonly checkpoint: HighWatermarkCheckpoint;
   private checkpointed: Promise<Map<string, bigint>> | null = null;
   private closed = false;
+  private readonly config: BrokerConfig;
+  private readonly logger: Logger;
+  private readonly replication: ReplicationContext;
+  private readonly metadata: MetadataCache;
+  private readonly producerStates: ProducerStates;
+  private readonly appendSources: AppendSources;
+  private readonly readSources: ReadSources;
 
-  constructor(
-    private readonly config: BrokerConfig,
-    private readonly logger: Logger,
-    private readonly replication?: ReplicationContext,
-  ) {
+  constructor(options: ReplicaManagerOptions) {
+    const { config, logger, replication } = options;
+    this.config = config;
+    this.logger = logger;
+    this.replication = replication;
+    this.metadata = options.metadata;
+    this.producerStates = options.producerStates;
     this.checkpoint = new HighWatermarkCheckpoint(config.logDir);
-    if (replication) {
-      this.fetchers = new ReplicaFetcherManager({
-        localBrokerId: config.brokerId,
-        addressOf: (id) => replication.addressOf(id),
-        fetchWaitMaxMs: config.replicaFetchWaitMaxMs,
-        fetchMaxBytes: config.replicaFetchMaxBytes,
-        requestTimeoutMs: FETCH_REQUEST_TIMEOUT_MS,
-        backoffMs: FETCH_BACKOFF_MS,
-        logger: logger.child({ component: 'replica-fetcher' }),
-      });
-      this.isrUpdater = new IsrUpdater(
-        replication.clusterState,
-        (partition, leadership) => this.queue.run(() => this.applyLeadership(partition, leadership)),
-        logger.child({ component: 'isr' }),
-      );
-      const lagMs = config.replicaLagTimeMaxMs;
-      this.isrTimer = setInterval(() => this.shrinkIsrs(), Math.max(50, Math.floor(lagMs / 2)));
-      this.isrTimer.unref();
-      this.checkpointTimer = setInterval(
-        () => void this.checkpointHighWatermarks(),
-        HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS,
-      );
-      this.checkpointTimer.unref();
-    }
+    this.fetchers = new ReplicaFetcherManager({
+      localBrokerId: config.brokerId,
+      addressOf: (id) => replication.addressOf(id),
+      fetchWaitMaxMs: config.replicaFetchWaitMaxMs,
+      fetchMaxBytes: config.replicaFetchMaxBytes,
+      requestTimeoutMs: FETCH_REQUEST_TIMEOUT_MS,
+      backoffMs: FETCH_BACKOFF_MS,
+      logger: logger.child({ component: 'replica-fetcher' }),
+    });
+    this.isrUpdater = new IsrUpdater(
+      replication.clusterState,
+      (partition, leadership) => this.queue.run(() => this.applyLeadership(partition, leadership)),
+      logger.child({ component: 'isr' }),
+    );
+    const lagMs = config.replicaLagTimeMaxMs;
+    this.isrTimer = setInterval(() => this.shrinkIsrs(), Math.max(50, Math.floor(lagMs / 2)));
+    this.isrTimer.unref();
+    this.checkpointTimer = setInterval(
+      () => void this.checkpointHighWatermarks(),
+      HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS,
+    );
+    this.checkpointTimer.unref();
+    this.appendSources = {
+      leaderForAppend: (tp) =>
+        findLeaderReplica(this.get(tp), this.metadata, tp, { leaderlessIsUnavailable: true }),
+      minInsyncReplicas: (topic) => this.minInsyncReplicas(topic),
+      producerStates: this.producerStates,
+      logger,
+    };
+    this.readSources = {
+      get: (tp) => this.get(tp),
+      leaderReplica: (tp, lookup) => this.leaderReplica(tp, lookup),
+      recordFollowerFetch: (partition, replicaId, fetchOffset) =>
+        this.recordFollowerFetch(partition, replicaId, fetchOffset),
+      logger,
+    };
+  }
+
+  /**
+   * Appends one partition's records as leader (Produce): every check, the idempotent append and, for
+   * acks=-1, the ISR wait (`PendingAppend.acknowledged`). Resolves once the local append is done, so a
+   * connection may let the next Produce append while this one waits (produce pipelining).
+   */
+  appendRecords(options: AppendRecordsOptions): Promise<PendingAppend> {
+    return appendRecords(this.appendSources, options);
+  }
+
+  /** Reads a fetch's partitions (consumer or follower), long-polling for minBytes; one result per partition. */
+  readRecords(options: ReadRecordsOptions): Promise<PartitionReadResult[]> {
+    return readRecords(this.readSources, options);
+  }
+
+  /** The local replica a client request may use, if this broker leads it in the expected epoch. */
+  leaderReplica(tp: TopicPartition, options: { currentLeaderEpoch?: number } = {}): LeaderReplica {
+    return findLeaderReplica(this.get(tp), this.metadata, tp, options);
+  }
+
+  /** The topic's min.insync.replicas override, else the broker's. */
+  private minInsyncReplicas(topic: string): number {
+    const override = Number(this.metadata.topics.get(topic)?.config['min.insync.replicas']);
+    return Number.isInteger(override) && override >= 1 ? override : this.config.minInsyncReplicas;
   }
 
   get(tp: TopicPartition): Partition | undefined {
@@ -141,14 +215,14 @@ export class ReplicaManager {
   private async startRole(partition: Partition, change: 'becameLeader' | 'becameFollower'): Promise<void> {
     const { leader, leaderEpoch } = partition.state;
     const tp = partition.topicPartition;
-    await this.fetchers?.removePartition(tp);
+    await this.fetchers.removePartition(tp);
     if (change === 'becameLeader') {
       await partition.log.assignEpochStartOffset(leaderEpoch);
       this.logger.info(
         { partition: topicPartitionKey(tp), leaderEpoch, highWatermark: String(partition.highWatermark) },
         'leading',
       );
-    } else if (leader >= 0 && this.fetchers) {
+    } else if (leader >= 0) {
       await this.fetchers.addPartition(partition, leader, leaderEpoch);
       this.logger.info({ partition: topicPartitionKey(tp), leader, leaderEpoch }, 'following');
     }
@@ -162,13 +236,13 @@ export class ReplicaManager {
     partition.recordFollowerFetch(replicaId, fetchOffset);
     // Only registered (live) brokers rejoin, as Kafka's KIP-841 requires.
     const joining = partition.catchingUpFollowers().filter((id) => this.isLive(id));
-    if (joining.length === 0 || !this.isrUpdater) return;
+    if (joining.length === 0) return;
     const isr = [...partition.state.isr, ...joining];
     this.proposeIsr(partition, isr, `caught up: ${joining.join(',')}`);
   }
 
   private proposeIsr(partition: Partition, isr: number[], reason: string): void {
-    this.isrUpdater?.propose(partition, isr, reason).catch((error: unknown) => {
+    this.isrUpdater.propose(partition, isr, reason).catch((error: unknown) => {
       this.logger.warn(
         { err: error, partition: topicPartitionKey(partition.topicPartition) },
         'ISR update failed',
@@ -177,12 +251,12 @@ export class ReplicaManager {
   }
 
   private isLive(brokerId: number): boolean {
-    return this.replication?.addressOf(brokerId) != null;
+    return this.replication.addressOf(brokerId) != null;
   }
 
   /** Drops followers that lag more than replica.lag.time.max.ms from the ISRs we lead. */
   private shrinkIsrs(): void {
-    if (!this.isrUpdater || this.closed) return;
+    if (this.closed) return;
     for (const partition of this.partitions.values()) {
       const lagging = partition.laggingFollowers(this.config.replicaLagTimeMaxMs);
       if (lagging.length === 0) continue;
@@ -208,8 +282,9 @@ export class ReplicaManager {
       const partition = this.partitions.get(key);
       if (!partition) return;
       this.partitions.delete(key);
-      await this.fetchers?.removePartition(tp);
+      await this.fetchers.removePartition(tp);
       partition.failAckWaiters();
+      await this.producerStates.release(partition.log, { snapshot: !deleteData });
       if (deleteData) await partition.log.delete();
       else await partition.log.close();
       this.logger.info({ partition: key, deleteData }, 'replica removed');
@@ -253,10 +328,10 @@ export class ReplicaManager {
   close(): Promise<void> {
     this.closed = true;
     if (this.retentionTimer) clearInterval(this.retentionTimer);
-    if (this.isrTimer) clearInterval(this.isrTimer);
-    if (this.checkpointTimer) clearInterval(this.checkpointTimer);
+    clearInterval(this.isrTimer);
+    clearInterval(this.checkpointTimer);
     return this.queue.run(async () => {
-      await this.fetchers?.close();
+      await this.fetchers.close();
       await this.checkpointHighWatermarks();
       const all = [...this.partitions.values()];
       for (const partition of all) partition.failAckWaiters();

@@ -91,7 +91,7 @@ describe('partition producer state with a real log', () => {
     dirs.push(dir);
     const partitionDir = join(dir, 't-0');
     let log = await PartitionLog.open({ dir: partitionDir });
-    let state = PartitionProducerState.of(log);
+    let state = new PartitionProducerState(log);
     expect(await appendVia(state, log, 5n, 0, 3)).toMatchObject({ kind: 'appended' });
     await state.snapshot();
     // After the snapshot: a batch only the log knows about.
@@ -102,7 +102,7 @@ describe('partition producer state with a real log', () => {
     await log.close();
 
     log = await PartitionLog.open({ dir: partitionDir });
-    state = PartitionProducerState.of(log);
+    state = new PartitionProducerState(log);
     expect(await appendVia(state, log, 5n, 3, 2)).toEqual({
       kind: 'duplicate',
       firstOffset: 3n,
@@ -125,7 +125,7 @@ describe('partition producer state with a real log', () => {
     const { unlink } = await import('node:fs/promises');
     await unlink(join(partitionDir, 'producer-state.snapshot'));
     log = await PartitionLog.open({ dir: partitionDir });
-    state = PartitionProducerState.of(log);
+    state = new PartitionProducerState(log);
     expect(await appendVia(state, log, 5n, 5, 1)).toEqual({
       kind: 'duplicate',
       firstOffset: 6n,
