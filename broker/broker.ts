@@ -50,8 +50,11 @@ export class BrokerIdInUseError extends Error {
 }
 
 /**
- * Starts one broker: ZooKeeper session, cluster id, listeners, registration under /brokers/ids (again
- * after every session expiry), topic/partition sync, retention. Resolves once registered.
+ * Starts one broker: ZooKeeper session, cluster id, replicas and their producer state, topic/partition
+ * sync, group coordinator, producer-id allocator, listeners, registration under /brokers/ids (again
+ * after every session expiry), controller, retention. Resolves once registered. Every service the
+ * request handlers use (BrokerServices) is created here, and each one that holds resources has its
+ * step in the shutdown list.
  */
 export async function startBroker(config: BrokerConfig): Promise<Broker> {
   const logger = componentLogger('broker', { brokerId: config.brokerId });

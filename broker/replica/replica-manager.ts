@@ -232,7 +232,7 @@ export class ReplicaManager {
    * A follower fetched `fetchOffset` from a partition we lead: record its progress and, when it has
    * caught up, propose re-admitting it to the ISR.
    */
-  recordFollowerFetch(partition: Partition, replicaId: number, fetchOffset: bigint): void {
+  private recordFollowerFetch(partition: Partition, replicaId: number, fetchOffset: bigint): void {
     partition.recordFollowerFetch(replicaId, fetchOffset);
     // Only registered (live) brokers rejoin, as Kafka's KIP-841 requires.
     const joining = partition.catchingUpFollowers().filter((id) => this.isLive(id));
