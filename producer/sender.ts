@@ -10,6 +10,7 @@ import { DeliveryTimeoutError } from './producer-errors.js';
 import type { ProducerIdManager } from './producer-id.js';
 import type { ProducerRoutes } from './producer-routes.js';
 import type { PartitionQueue, RecordAccumulator } from './record-accumulator.js';
+import { KeyedSerialQueue } from '../concurrency/serial-queue.js';
 
 const log = componentLogger('producer-sender');
 
@@ -52,7 +53,8 @@ export class Sender {
   private timerAt = Infinity;
   private flushing = 0;
   private readonly brokerInFlight = new Map<number, number>();
-  private readonly writeChain = new Map<number, Promise<void>>();
+  /** Writes to one broker go out one at a time, in order (see send). */
+  private readonly writes = new KeyedSerialQueue<number>();
   private waitingForIdentity = false;
 
   constructor(
@@ -197,10 +199,9 @@ export class Sender {
     this.brokerInFlight.set(leader, (this.brokerInFlight.get(leader) ?? 0) + 1);
     for (const { batch } of batches) batch.attempts++;
     const encoded = batches.map(({ batch }) => this.encode(batch));
-    const previous = this.writeChain.get(leader) ?? Promise.resolve();
     let response!: Promise<ProduceResponse | null>;
     // Only the write is chained; responses are awaited concurrently (pipelining).
-    const written = previous.then(async () => {
+    const written = this.writes.run(leader, async () => {
       const records = await Promise.all(encoded);
       const address = this.routes.brokerAddress(leader);
       if (!address)
@@ -216,10 +217,6 @@ export class Sender {
         });
       }
     });
-    this.writeChain.set(
-      leader,
-      written.catch(() => undefined),
-    );
     written
       .then(() => response)
       .then(
@@ -236,7 +233,6 @@ export class Sender {
     error: Error | undefined,
   ): void {
     this.brokerInFlight.set(leader, (this.brokerInFlight.get(leader) ?? 1) - 1);
-    if ((this.brokerInFlight.get(leader) ?? 0) === 0) this.writeChain.delete(leader);
     for (const { queue, batch } of batches) {
       if (error) {
         this.onFailure(queue, batch, error, isRetriable(error));

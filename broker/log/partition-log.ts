@@ -27,7 +27,7 @@ import { LogClosedError, OffsetOutOfRangeError, UnexpectedAppendOffsetError } fr
 import { LogSegment, type AppendedBatch } from './log-segment.js';
 import { sharedSegmentHandleCache, type SegmentHandleCache } from './segment-handle-cache.js';
 import { loadSegments } from './segment-loader.js';
-import { SerialQueue } from './serial-queue.js';
+import { SerialQueue } from '../../concurrency/serial-queue.js';
 import type { TailCacheUse } from './tail-cache.js';
 
 /** Written by close(); its absence on open means the last run crashed and the tail is recovered. */
@@ -559,7 +559,7 @@ export class PartitionLog {
   /** fsyncs everything appended so far. */
   async flush(): Promise<void> {
     this.ensureOpen();
-    await this.queue.drain();
+    await this.queue.idle();
     this.unflushedMessages = 0;
     await this.groupCommit.waitDurable();
   }

@@ -7,6 +7,7 @@ import {
   type IdempotentBatchHeader,
   type SequenceCheck,
 } from './producer-state-table.js';
+import { SerialQueue } from '../../concurrency/serial-queue.js';
 
 const log = componentLogger('producer-state');
 
@@ -32,7 +33,7 @@ export class PartitionProducerState {
   private readonly table = new ProducerStateTable();
   /** Every batch below this offset is reflected in the table; -1 until first loaded. */
   private nextOffset = -1n;
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private snapshotTimer: NodeJS.Timeout | undefined;
 
   private constructor(private readonly partitionLog: ProducerStateLog) {}
@@ -52,7 +53,7 @@ export class PartitionProducerState {
     header: IdempotentBatchHeader,
     append: () => Promise<AppendResult>,
   ): Promise<IdempotentAppendOutcome> {
-    const run = this.tail.then(async (): Promise<IdempotentAppendOutcome> => {
+    return this.queue.run(async (): Promise<IdempotentAppendOutcome> => {
       await this.catchUp();
       const check = this.table.check(header);
       if (check.kind !== 'append') return check;
@@ -63,17 +64,13 @@ export class PartitionProducerState {
       this.scheduleSnapshot();
       return { kind: 'appended', result };
     });
-    this.tail = run.catch(() => undefined);
-    return run;
   }
 
   /** Writes the snapshot now (tests, shutdown). */
   async snapshot(): Promise<void> {
     clearTimeout(this.snapshotTimer);
     this.snapshotTimer = undefined;
-    const run = this.tail.then(() => this.writeSnapshot());
-    this.tail = run.catch(() => undefined);
-    await run;
+    await this.queue.run(() => this.writeSnapshot());
   }
 
   private async catchUp(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { ClusterState } from '../../coordinator/cluster-state.js';
+import { SerialQueue } from '../../concurrency/serial-queue.js';
 
 /**
  * Hands out producer ids from blocks reserved in ZooKeeper (/latest_producer_id_block, Kafka's
@@ -9,7 +10,7 @@ export class ProducerIdBlocks {
   private static readonly byState = new WeakMap<ClusterState, ProducerIdBlocks>();
   private next = 0n;
   private end = -1n;
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
 
   private constructor(
     private readonly state: ClusterState,
@@ -26,7 +27,7 @@ export class ProducerIdBlocks {
   }
 
   allocate(): Promise<bigint> {
-    const run = this.tail.then(async () => {
+    return this.queue.run(async () => {
       if (this.next > this.end) {
         const block = await this.state.allocateProducerIdBlock(this.brokerId);
         this.next = block.blockStart;
@@ -34,7 +35,5 @@ export class ProducerIdBlocks {
       }
       return this.next++;
     });
-    this.tail = run.catch(() => undefined);
-    return run;
   }
 }

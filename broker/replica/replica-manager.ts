@@ -5,7 +5,7 @@ import type { TopicConfig, TopicPartition } from '../../coordinator/zk-paths.js'
 import type { Logger } from '../../log/logger.js';
 import type { BrokerConfig } from '../config.js';
 import { PartitionLog } from '../log/partition-log.js';
-import { SerialQueue } from '../log/serial-queue.js';
+import { SerialQueue } from '../../concurrency/serial-queue.js';
 import { HighWatermarkCheckpoint } from './high-watermark-checkpoint.js';
 import { IsrUpdater } from './isr-updater.js';
 import { Partition, type PartitionLeadership } from './partition.js';
