@@ -30,6 +30,19 @@ export interface SenderConfig {
   maxRequestSize: number;
 }
 
+/** What a sender works with (the producer builds it once its client is up). */
+export interface SenderParts {
+  config: SenderConfig;
+  accumulator: RecordAccumulator;
+  routes: ProducerRoutes;
+  pool: ConnectionPool;
+  memory: BufferMemory;
+  /** Present when the producer is idempotent. */
+  producerIds: ProducerIdManager | undefined;
+  /** A batch was closed (the sticky partitioner moves on to another partition). */
+  onBatchClosed: (topic: string, partition: number) => void;
+}
+
 /** Errors after which the partition's leader may have moved: re-read the routes. */
 const STALE_ROUTE_CODES = new Set<number>([
   ErrorCode.NOT_LEADER_OR_FOLLOWER,
@@ -57,16 +70,25 @@ export class Sender {
   private readonly writes = new KeyedSerialQueue<number>();
   private waitingForIdentity = false;
 
-  constructor(
-    private readonly config: SenderConfig,
-    private readonly accumulator: RecordAccumulator,
-    private readonly routes: ProducerRoutes,
-    private readonly pool: ConnectionPool,
-    private readonly memory: BufferMemory,
-    private readonly producerIds: ProducerIdManager | undefined,
-    private readonly onBatchClosed: (topic: string, partition: number) => void,
-  ) {
-    routes.on('change', () => this.wake());
+  private readonly config: SenderConfig;
+  private readonly accumulator: RecordAccumulator;
+  private readonly routes: ProducerRoutes;
+  private readonly pool: ConnectionPool;
+  private readonly memory: BufferMemory;
+  private readonly producerIds: ProducerIdManager | undefined;
+  private readonly onBatchClosed: (topic: string, partition: number) => void;
+
+  constructor(parts: SenderParts) {
+    ({
+      config: this.config,
+      accumulator: this.accumulator,
+      routes: this.routes,
+      pool: this.pool,
+      memory: this.memory,
+      producerIds: this.producerIds,
+      onBatchClosed: this.onBatchClosed,
+    } = parts);
+    this.routes.on('change', () => this.wake());
   }
 
   /** Schedules a pass over the queues (coalesced: records appended in one tick share a pass). */
