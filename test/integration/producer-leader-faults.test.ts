@@ -1,8 +1,13 @@
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REQUEST_FAULTS_ENV, type RequestFaultRule } from '../../broker/network/request-faults.js';
 import { ApiKey } from '../../protocol/index.js';
-import { startProcessCluster, type ProcessCluster } from '../support/process-cluster.js';
+import {
+  REQUEST_FAULTS_SPAWN,
+  requestFaultsApplied,
+  setRequestFaults,
+  startProcessCluster,
+  type ProcessCluster,
+} from '../support/process-cluster.js';
 import { runToEnd } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 
@@ -18,16 +23,6 @@ describe('Produce responses dropped by a leader that is then killed (kafkajs, id
   const topic = 'leader-faults';
   let cluster: ProcessCluster;
 
-  const setFaults = async (id: number, rules: RequestFaultRule[]) => {
-    const broker = cluster.brokers.get(id)!;
-    const before = broker.stdout().split('request faults set').length;
-    broker.child.stdin!.write(`${JSON.stringify(rules)}\n`);
-    await waitFor(() => broker.stdout().split('request faults set').length > before, {
-      what: `broker ${id} took the fault rules`,
-    });
-  };
-  const faultsApplied = (id: number) =>
-    cluster.brokers.get(id)!.stderr().split('test request fault').length - 1;
   const leader = async () => (await cluster.state.readPartitionState({ topic, partition: 0 }))!.value;
 
   beforeAll(async () => {
@@ -38,10 +33,7 @@ describe('Produce responses dropped by a leader that is then killed (kafkajs, id
         'replica.fetch.wait.max.ms': '200',
         'min.insync.replicas': '2',
       },
-      spawn: {
-        stdio: ['pipe', 'pipe', 'pipe'],
-        env: { ...process.env, [REQUEST_FAULTS_ENV]: 'stdin', SLUICE_LOG_LEVEL: 'warn' },
-      },
+      spawn: REQUEST_FAULTS_SPAWN,
     });
   });
   afterAll(async () => {
@@ -74,12 +66,16 @@ describe('Produce responses dropped by a leader that is then killed (kafkajs, id
       for (let i = 0; i < 50; i++) await send(`a${i}`);
 
       const victim = (await leader()).leader;
-      await setFaults(victim, [{ apiKey: ApiKey.Produce, action: 'drop-response' }]);
+      await setRequestFaults(cluster.brokers.get(victim)!, [
+        { apiKey: ApiKey.Produce, action: 'drop-response' },
+      ]);
       const sending = (async () => {
         for (let i = 0; i < 50; i++) await send(`b${i}`);
       })();
       // The leader wrote (acks=all: committed) the first b record and did not answer.
-      await waitFor(() => faultsApplied(victim) > 0, { what: 'a Produce response dropped by the leader' });
+      await waitFor(() => requestFaultsApplied(cluster.brokers.get(victim)!) > 0, {
+        what: 'a Produce response dropped by the leader',
+      });
       expect(acked).not.toContain('b0');
       await cluster.brokers.get(victim)!.kill('SIGKILL');
       cluster.brokers.delete(victim);

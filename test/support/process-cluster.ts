@@ -2,12 +2,14 @@ import type { SpawnOptions } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { REQUEST_FAULTS_ENV, type RequestFaultRule } from '../../broker/network/request-faults.js';
 import { ClusterState } from '../../coordinator/cluster-state.js';
 import { startZooKeeperServer, type EmbeddedZooKeeper } from '../../coordinator/server/index.js';
 import { ZooKeeperSession } from '../../coordinator/zk-session.js';
 import { startSluiceBroker } from './broker-process.js';
 import { freePorts } from './ports.js';
 import type { RunningProcess } from './processes.js';
+import { waitFor } from './wait.js';
 
 /**
  * `sluice broker` processes 1..n on one embedded coordinator, each with its own port and log dir; the
@@ -72,4 +74,23 @@ export async function startProcessCluster(options: ProcessClusterOptions): Promi
     bootstrap: (ids) => ids.map((id) => `127.0.0.1:${ports[id - 1]!}`),
     close,
   };
+}
+
+/** Spawn options for brokers that take test request faults on their stdin (see setRequestFaults). */
+export const REQUEST_FAULTS_SPAWN: SpawnOptions = {
+  stdio: ['pipe', 'pipe', 'pipe'],
+  env: { [REQUEST_FAULTS_ENV]: 'stdin' }, // startSluice adds the rest of the environment
+};
+
+/** Replaces the request-fault rules of a broker started with REQUEST_FAULTS_SPAWN; resolves once taken. */
+export async function setRequestFaults(broker: RunningProcess, rules: RequestFaultRule[]): Promise<void> {
+  const taken = () => broker.stdout().split('request faults set').length;
+  const before = taken();
+  broker.child.stdin!.write(`${JSON.stringify(rules)}\n`);
+  await waitFor(() => taken() > before, { what: 'the broker took the request-fault rules' });
+}
+
+/** How many requests the broker has faulted so far (it logs each one). */
+export function requestFaultsApplied(broker: RunningProcess): number {
+  return broker.stderr().split('test request fault').length - 1;
 }
