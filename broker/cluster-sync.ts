@@ -6,6 +6,7 @@ import type { Logger } from '../log/logger.js';
 import { NO_LEADER } from './controller/partition-leader-election.js';
 import type { MetadataCache, TopicMetadata } from './metadata-cache.js';
 import type { ReplicaManager } from './replica/replica-manager.js';
+import { SerialQueue } from '../concurrency/serial-queue.js';
 
 /** Pause before re-reading a partition state whose read failed. */
 const STATE_RETRY_MS = 200;
@@ -22,7 +23,7 @@ const STATE_RETRY_MS = 200;
  * reads topics it has not seen. After a session expiry everything is re-read (the hook in broker.ts).
  */
 export class ClusterSync {
-  private chain: Promise<void> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private closed = false;
   /** Znode version of each known partition state (the leader's ISR writes are conditional on it). */
   private readonly stateVersions = new Map<string, number>();
@@ -68,11 +69,11 @@ export class ClusterSync {
 
   close(): Promise<void> {
     this.closed = true;
-    return this.chain;
+    return this.queue.idle();
   }
 
   private enqueue(task: () => Promise<void>): Promise<void> {
-    const run = this.chain.then(async () => {
+    return this.queue.run(async () => {
       if (this.closed) return;
       try {
         await task();
@@ -80,8 +81,6 @@ export class ClusterSync {
         this.logger.warn({ err: error }, 'cluster state refresh failed');
       }
     });
-    this.chain = run;
-    return run;
   }
 
   private watched(handler: () => Promise<void>): (event: WatchEvent) => void {

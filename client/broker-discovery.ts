@@ -6,6 +6,7 @@ import { ZooKeeperSession, type ZooKeeperSessionOptions } from '../coordinator/z
 import { componentLogger } from '../log/logger.js';
 import { NoBrokersAvailableError } from './client-errors.js';
 import type { BrokerAddress } from './kafka-connection.js';
+import { SerialQueue } from '../concurrency/serial-queue.js';
 
 const log = componentLogger('broker-discovery');
 
@@ -55,7 +56,7 @@ export class ZooKeeperBrokerDiscovery extends EventEmitter<DiscoveryEvents> impl
   private current: DiscoveredBroker[] = [];
   private closed = false;
   private unregisterHook: (() => void) | undefined;
-  private refreshing: Promise<void> = Promise.resolve();
+  private readonly refreshes = new SerialQueue();
 
   private constructor(
     private readonly state: ClusterState,
@@ -104,7 +105,7 @@ export class ZooKeeperBrokerDiscovery extends EventEmitter<DiscoveryEvents> impl
   }
 
   brokers(): Promise<DiscoveredBroker[]> {
-    return this.refreshing.then(() => this.current.map((b) => ({ ...b })));
+    return this.refreshes.idle().then(() => this.current.map((b) => ({ ...b })));
   }
 
   async close(): Promise<void> {
@@ -114,7 +115,7 @@ export class ZooKeeperBrokerDiscovery extends EventEmitter<DiscoveryEvents> impl
   }
 
   private refresh(): Promise<void> {
-    const next = this.refreshing.then(async () => {
+    return this.refreshes.run(async () => {
       if (this.closed) return;
       const registrations = await this.state.readBrokers((event) => {
         // sessionExpired: the session hook re-reads once the new session is up.
@@ -131,8 +132,6 @@ export class ZooKeeperBrokerDiscovery extends EventEmitter<DiscoveryEvents> impl
         this.emit('change', brokers);
       }
     });
-    this.refreshing = next.catch(() => undefined);
-    return next;
   }
 }
 

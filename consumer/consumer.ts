@@ -11,6 +11,7 @@ import { componentLogger, type Logger } from '../log/logger.js';
 import { ASSIGNORS, topicPartitionKey, type Assignor, type AssignorName } from './assignors.js';
 import { FetchManager, type ConsumedRecord, type FetchOptions } from './fetch-manager.js';
 import { GroupMembership, type GenerationEvent, type OwnershipHandler } from './group-membership.js';
+import { SerialQueue } from '../concurrency/serial-queue.js';
 
 export type { ConsumedRecord } from './fetch-manager.js';
 export type { GenerationEvent } from './group-membership.js';
@@ -113,7 +114,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
   private commitTimer: NodeJS.Timeout | undefined;
   /** Resolves when the record being processed is done (revocation waits for it). */
   private processing: Promise<void> = Promise.resolve();
-  private commitChain: Promise<void> = Promise.resolve();
+  private readonly commits = new SerialQueue();
   private suspended = false;
 
   constructor(private readonly options: ConsumerOptions) {
@@ -202,9 +203,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
    * held partition's consumed position. Only partitions this member holds are written.
    */
   async commit(offsets?: readonly PartitionOffset[]): Promise<void> {
-    const next = this.commitChain.then(() => this.commitNow(offsets));
-    this.commitChain = next.catch(() => undefined);
-    return next;
+    return this.commits.run(() => this.commitNow(offsets));
   }
 
   /** Moves the position of a held partition; the next record delivered is at `offset`. */

@@ -8,6 +8,7 @@ import { ApiKey } from '../protocol/messages/index.js';
 import { decodeRecordBatches, type RecordHeader } from '../protocol/record-batch.js';
 import { LOG_OVERHEAD, RECORD_BATCH_HEADER_SIZE, RecordBatchField } from '../protocol/record-batch-header.js';
 import { topicPartitionKey } from './assignors.js';
+import { SerialQueue } from '../concurrency/serial-queue.js';
 
 const log = componentLogger('consumer-fetch');
 
@@ -51,7 +52,7 @@ interface PartitionFetch {
   /** Fetched bytes still being decoded (counted for back-pressure). */
   pendingBytes: number;
   /** Decodes of this partition's fetched chunks, in fetch order. */
-  decoding: Promise<void>;
+  decoding: SerialQueue;
   /** Bumped by seek/revoke: responses for an older epoch are dropped. */
   epoch: number;
   /** A fetch for this partition is outstanding. */
@@ -112,7 +113,7 @@ export class FetchManager {
       bufferedBytes: 0,
       paused: previous?.paused ?? false,
       pendingBytes: 0,
-      decoding: Promise.resolve(),
+      decoding: new SerialQueue(),
       epoch: (previous?.epoch ?? 0) + 1,
       inFlight: false,
     });
@@ -365,12 +366,10 @@ export class FetchManager {
         if (next > state.fetchOffset) state.fetchOffset = next;
         const records = data.records;
         state.pendingBytes += records.length;
-        state.decoding = state.decoding.then(
-          () =>
-            new Promise<void>((resolve) =>
-              setImmediate(() => void this.decodeInto(state, from, records).then(resolve)),
-            ),
-        );
+        void state.decoding.run(async () => {
+          await new Promise((resolve) => setImmediate(resolve));
+          await this.decodeInto(state, from, records);
+        });
       }
     }
     if (needMetadata) {

@@ -11,6 +11,7 @@ import {
   type Assignor,
   type AssignorMember,
 } from './assignors.js';
+import { SerialQueue } from '../concurrency/serial-queue.js';
 
 /**
  * Membership of one consumer in a ZooKeeper group (DESIGN.md §7), the leader-published design:
@@ -81,7 +82,7 @@ interface Claim {
 
 export class GroupMembership extends EventEmitter<MembershipEvents> {
   private readonly log: Logger;
-  private queue: Promise<void> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private readonly owned = new Map<string, TopicPartition>();
   private readonly claims = new Map<string, Claim>();
   private target = new Set<string>();
@@ -148,7 +149,7 @@ export class GroupMembership extends EventEmitter<MembershipEvents> {
 
   /** Waits until every queued state change has run (tests and close). */
   settled(): Promise<void> {
-    return this.queue;
+    return this.queue.idle();
   }
 
   /**
@@ -165,7 +166,7 @@ export class GroupMembership extends EventEmitter<MembershipEvents> {
       this.options.state.session.off(event as 'connected', listener);
     for (const claim of this.claims.values()) claim.abort.abort();
     this.claims.clear();
-    await this.queue.catch(() => undefined);
+    await this.queue.idle();
     const held = [...this.owned.values()];
     // Still owned while the owner commits; only then forgotten and released.
     if (held.length > 0 && !this.suspended) await this.options.handler.onRevoked(held);
@@ -181,8 +182,8 @@ export class GroupMembership extends EventEmitter<MembershipEvents> {
   // ---- the serial queue ---------------------------------------------------------------------------
 
   private enqueue(task: () => Promise<void>): void {
-    this.queue = this.queue
-      .then(() => (this.closed ? undefined : task()))
+    void this.queue
+      .run(() => (this.closed ? undefined : task()))
       .catch((error: unknown) => {
         if (this.closed) return;
         this.log.warn({ err: error }, 'group task failed; retrying shortly');

@@ -14,7 +14,7 @@ import {
   type ResolvedProducerOptions,
 } from './producer-options.js';
 import type { ProducerRoutes, TopicRoute } from './producer-routes.js';
-import { RecordAccumulator } from './record-accumulator.js';
+import { RecordAccumulator, type EncodedRecord } from './record-accumulator.js';
 import { Sender } from './sender.js';
 import { ZooKeeperRoutes } from './zookeeper-routes.js';
 
@@ -127,25 +127,22 @@ export class Producer {
     }
     const route = this.running?.routes.cached(record.topic);
     if (route) {
-      const key = toBytes(record.key);
-      const value = toBytes(record.value);
-      const headers = record.headers === undefined ? undefined : toHeaders(record.headers);
-      const bytes = recordBytes(key, value, headers);
-      if (this.memory.tryReserve(bytes)) {
+      const encoded = encodeRecord(record);
+      if (this.memory.tryReserve(encoded.bytes)) {
         try {
-          this.append(record, route, key, value, headers, bytes, callback);
+          this.append(record, route, encoded, callback);
         } catch (error) {
-          this.memory.release(bytes);
+          this.memory.release(encoded.bytes);
           report(callback, error as Error);
         }
         return;
       }
       // Queue for memory now (in order), so hasRoom turns false at once.
       this.pendingRecords++;
-      this.memory.reserve(bytes).then(
+      this.memory.reserve(encoded.bytes).then(
         () => {
           this.pendingDone();
-          this.appendReserved(record, key, value, headers, bytes, callback);
+          this.appendReserved(record, encoded, callback);
         },
         (error: unknown) => {
           this.pendingDone();
@@ -203,30 +200,24 @@ export class Producer {
   private async produceSlowly(record: ProducerRecord, callback: DeliveryCallback | undefined): Promise<void> {
     const running = await this.start();
     await running.routes.load(record.topic);
-    const key = toBytes(record.key);
-    const value = toBytes(record.value);
-    const headers = record.headers === undefined ? undefined : toHeaders(record.headers);
-    const bytes = recordBytes(key, value, headers);
-    await this.memory.reserve(bytes);
-    this.appendReserved(record, key, value, headers, bytes, callback);
+    const encoded = encodeRecord(record);
+    await this.memory.reserve(encoded.bytes);
+    this.appendReserved(record, encoded, callback);
   }
 
   /** Appends a record whose memory is already reserved (releasing it if the record is refused). */
   private appendReserved(
     record: ProducerRecord,
-    key: Buffer | null,
-    value: Buffer | null,
-    headers: RecordHeader[] | undefined,
-    bytes: number,
+    encoded: EncodedRecord,
     callback: DeliveryCallback | undefined,
   ): void {
     const route = this.running?.routes.cached(record.topic);
     try {
       if (this.closed) throw new ProducerClosedError();
       if (!route) throw new InvalidRecordError(`topic ${record.topic} is no longer known`);
-      this.append(record, route, key, value, headers, bytes, callback);
+      this.append(record, route, encoded, callback);
     } catch (error) {
-      this.memory.release(bytes);
+      this.memory.release(encoded.bytes);
       report(callback, error as Error);
     }
   }
@@ -234,17 +225,14 @@ export class Producer {
   private append(
     record: ProducerRecord,
     route: TopicRoute,
-    key: Buffer | null,
-    value: Buffer | null,
-    headers: RecordHeader[] | undefined,
-    bytes: number,
+    encoded: EncodedRecord,
     callback: DeliveryCallback | undefined,
   ): void {
     const partition =
       record.partition ??
       this.partitioner.partition({
         topic: record.topic,
-        key,
+        key: encoded.key,
         partitionCount: route.partitionCount,
         availablePartitions: route.available,
       });
@@ -254,17 +242,14 @@ export class Producer {
       );
     }
     const now = Date.now();
-    const outcome = this.accumulator.append(
-      record.topic,
+    const outcome = this.accumulator.append({
+      topic: record.topic,
       partition,
-      key,
-      value,
-      headers,
-      record.timestamp ?? now,
-      bytes,
+      record: encoded,
+      timestamp: record.timestamp ?? now,
       callback,
       now,
-    );
+    });
     if (outcome.closedPrevious || outcome.full) this.partitioner.onBatchClosed?.(record.topic, partition);
     if (outcome.newBatch || outcome.full) this.running!.sender.wake();
   }
@@ -295,15 +280,15 @@ export class Producer {
       const producerIds = options.idempotent
         ? new ProducerIdManager(client, options.retryBackoffMs, options.deliveryTimeoutMs)
         : undefined;
-      const sender = new Sender(
-        options,
-        this.accumulator,
+      const sender = new Sender({
+        config: options,
+        accumulator: this.accumulator,
         routes,
-        client.pool,
-        this.memory,
+        pool: client.pool,
+        memory: this.memory,
         producerIds,
-        (topic, partition) => this.partitioner.onBatchClosed?.(topic, partition),
-      );
+        onBatchClosed: (topic, partition) => this.partitioner.onBatchClosed?.(topic, partition),
+      });
       log.debug({ source: client.discovery.description, idempotent: options.idempotent }, 'producer started');
       return { client, routes, sender, producerIds };
     } catch (error) {
@@ -311,6 +296,13 @@ export class Producer {
       throw error;
     }
   }
+}
+
+function encodeRecord(record: ProducerRecord): EncodedRecord {
+  const key = toBytes(record.key);
+  const value = toBytes(record.value);
+  const headers = record.headers === undefined ? undefined : toHeaders(record.headers);
+  return { key, value, headers, bytes: recordBytes(key, value, headers) };
 }
 
 function toBytes(value: RecordBytes | undefined): Buffer | null {

@@ -19,6 +19,26 @@ export interface PartitionQueue {
   lastBatchBytes: number;
 }
 
+/** A record in bytes, as the accumulator takes it; its memory is already reserved. */
+export interface EncodedRecord {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: readonly RecordHeader[] | undefined;
+  /** What it counts for in the batch size and the producer's buffer memory. */
+  bytes: number;
+}
+
+export interface AccumulatorAppend {
+  topic: string;
+  partition: number;
+  record: EncodedRecord;
+  timestamp: number;
+  /** Told the outcome once the record's batch is acknowledged or fails. */
+  callback: DeliveryCallback | undefined;
+  /** The clock reading a new batch starts its linger from. */
+  now: number;
+}
+
 export interface AppendOutcome {
   /** The record started a new batch (the previous one, if any, was closed). */
   newBatch: boolean;
@@ -56,17 +76,8 @@ export class RecordAccumulator {
     return queue;
   }
 
-  append(
-    topic: string,
-    partition: number,
-    key: Buffer | null,
-    value: Buffer | null,
-    headers: readonly RecordHeader[] | undefined,
-    timestamp: number,
-    bytes: number,
-    callback: DeliveryCallback | undefined,
-    now: number,
-  ): AppendOutcome {
+  append({ topic, partition, record, timestamp, callback, now }: AccumulatorAppend): AppendOutcome {
+    const { key, value, headers, bytes } = record;
     const queue = this.queue(topic, partition);
     const last = queue.waiting[queue.waiting.length - 1];
     let batch = last;

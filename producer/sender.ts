@@ -10,6 +10,7 @@ import { DeliveryTimeoutError } from './producer-errors.js';
 import type { ProducerIdManager } from './producer-id.js';
 import type { ProducerRoutes } from './producer-routes.js';
 import type { PartitionQueue, RecordAccumulator } from './record-accumulator.js';
+import { KeyedSerialQueue } from '../concurrency/serial-queue.js';
 
 const log = componentLogger('producer-sender');
 
@@ -27,6 +28,19 @@ export interface SenderConfig {
   requestTimeoutMs: number;
   maxInFlightPerBroker: number;
   maxRequestSize: number;
+}
+
+/** What a sender works with (the producer builds it once its client is up). */
+export interface SenderParts {
+  config: SenderConfig;
+  accumulator: RecordAccumulator;
+  routes: ProducerRoutes;
+  pool: ConnectionPool;
+  memory: BufferMemory;
+  /** Present when the producer is idempotent. */
+  producerIds: ProducerIdManager | undefined;
+  /** A batch was closed (the sticky partitioner moves on to another partition). */
+  onBatchClosed: (topic: string, partition: number) => void;
 }
 
 /** Errors after which the partition's leader may have moved: re-read the routes. */
@@ -52,19 +66,29 @@ export class Sender {
   private timerAt = Infinity;
   private flushing = 0;
   private readonly brokerInFlight = new Map<number, number>();
-  private readonly writeChain = new Map<number, Promise<void>>();
+  /** Writes to one broker go out one at a time, in order (see send). */
+  private readonly writes = new KeyedSerialQueue<number>();
   private waitingForIdentity = false;
 
-  constructor(
-    private readonly config: SenderConfig,
-    private readonly accumulator: RecordAccumulator,
-    private readonly routes: ProducerRoutes,
-    private readonly pool: ConnectionPool,
-    private readonly memory: BufferMemory,
-    private readonly producerIds: ProducerIdManager | undefined,
-    private readonly onBatchClosed: (topic: string, partition: number) => void,
-  ) {
-    routes.on('change', () => this.wake());
+  private readonly config: SenderConfig;
+  private readonly accumulator: RecordAccumulator;
+  private readonly routes: ProducerRoutes;
+  private readonly pool: ConnectionPool;
+  private readonly memory: BufferMemory;
+  private readonly producerIds: ProducerIdManager | undefined;
+  private readonly onBatchClosed: (topic: string, partition: number) => void;
+
+  constructor(parts: SenderParts) {
+    ({
+      config: this.config,
+      accumulator: this.accumulator,
+      routes: this.routes,
+      pool: this.pool,
+      memory: this.memory,
+      producerIds: this.producerIds,
+      onBatchClosed: this.onBatchClosed,
+    } = parts);
+    this.routes.on('change', () => this.wake());
   }
 
   /** Schedules a pass over the queues (coalesced: records appended in one tick share a pass). */
@@ -197,10 +221,9 @@ export class Sender {
     this.brokerInFlight.set(leader, (this.brokerInFlight.get(leader) ?? 0) + 1);
     for (const { batch } of batches) batch.attempts++;
     const encoded = batches.map(({ batch }) => this.encode(batch));
-    const previous = this.writeChain.get(leader) ?? Promise.resolve();
     let response!: Promise<ProduceResponse | null>;
     // Only the write is chained; responses are awaited concurrently (pipelining).
-    const written = previous.then(async () => {
+    const written = this.writes.run(leader, async () => {
       const records = await Promise.all(encoded);
       const address = this.routes.brokerAddress(leader);
       if (!address)
@@ -216,10 +239,6 @@ export class Sender {
         });
       }
     });
-    this.writeChain.set(
-      leader,
-      written.catch(() => undefined),
-    );
     written
       .then(() => response)
       .then(
@@ -236,7 +255,6 @@ export class Sender {
     error: Error | undefined,
   ): void {
     this.brokerInFlight.set(leader, (this.brokerInFlight.get(leader) ?? 1) - 1);
-    if ((this.brokerInFlight.get(leader) ?? 0) === 0) this.writeChain.delete(leader);
     for (const { queue, batch } of batches) {
       if (error) {
         this.onFailure(queue, batch, error, isRetriable(error));

@@ -11,7 +11,7 @@ import { ActiveController } from './active-controller.js';
 import { ControllerRequestError } from './controller-errors.js';
 import { awaitControlledShutdown } from './controlled-shutdown-request.js';
 import type { ReplicaAssignmentOptions } from './replica-assignment.js';
-import { SerialQueue } from './serial-queue.js';
+import { SerialQueue } from '../../concurrency/serial-queue.js';
 import { planTopicAssignment, type CreateTopicOptions } from './topic-plan.js';
 
 /**

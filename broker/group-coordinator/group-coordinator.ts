@@ -9,7 +9,7 @@ import { isZooKeeperError } from '../../coordinator/zk-errors.js';
 import type { Logger } from '../../log/logger.js';
 import { coordinatorIdFor } from './coordinator-choice.js';
 import { ConsumerGroup, type JoinRequest, type JoinResult, type SyncResult } from './group.js';
-import { SerialQueue } from './serial-queue.js';
+import { KeyedSerialQueue, type SerialRunner } from '../../concurrency/serial-queue.js';
 
 export interface OffsetCommitEntry {
   topic: string;
@@ -56,7 +56,7 @@ export interface GroupCoordinatorOptions {
  */
 export class GroupCoordinator {
   private readonly groups = new Map<string, ConsumerGroup>();
-  private readonly queues = new Map<string, SerialQueue>();
+  private readonly queues = new KeyedSerialQueue<string>();
   /** Partitions whose offsets-metadata node this coordinator wrote (cleared by a later plain commit). */
   private readonly metadataWritten = new Set<string>();
 
@@ -312,13 +312,8 @@ export class GroupCoordinator {
     return group;
   }
 
-  private queue(groupId: string): SerialQueue {
-    let queue = this.queues.get(groupId);
-    if (!queue) {
-      queue = new SerialQueue();
-      this.queues.set(groupId, queue);
-    }
-    return queue;
+  private queue(groupId: string): SerialRunner {
+    return this.queues.lane(groupId);
   }
 
   private dropGroup(groupId: string, errorCode: number = ErrorCode.NOT_COORDINATOR): void {

@@ -28,7 +28,7 @@ import type { AppendedBatch } from './appended-batch.js';
 import { LogSegment } from './log-segment.js';
 import { sharedSegmentHandleCache, type SegmentHandleCache } from './segment-handle-cache.js';
 import { loadSegments } from './segment-loader.js';
-import { SerialQueue } from './serial-queue.js';
+import { SerialQueue } from '../../concurrency/serial-queue.js';
 import type { TailCacheUse } from './tail-cache.js';
 
 /** Written by close(); its absence on open means the last run crashed and the tail is recovered. */
@@ -96,6 +96,19 @@ export interface RetentionResult {
   logStartOffset: bigint;
 }
 
+/** What `PartitionLog.open` found on disk and resolved, handed to the constructor. */
+interface OpenedLog {
+  dir: string;
+  config: LogConfig;
+  logger: Logger;
+  handleCache: SegmentHandleCache;
+  now: () => number;
+  /** Recovered segments, oldest first (never empty). */
+  segments: LogSegment[];
+  startOffset: bigint;
+  epochCache: LeaderEpochCache;
+}
+
 /**
  * One replica of one topic-partition on disk: a list of segments (the last one active), a leader
  * epoch cache, and the checkpoint files that make restarts cheap and crashes safe.
@@ -122,18 +135,24 @@ export class PartitionLog {
   private readonly groupCommit: GroupCommit;
   private readonly background = new Set<Promise<void>>();
 
-  private constructor(
-    readonly dir: string,
-    readonly config: LogConfig,
-    private readonly logger: Logger,
-    private readonly handleCache: SegmentHandleCache,
-    private readonly now: () => number,
-    segments: LogSegment[],
-    startOffset: bigint,
-    private readonly epochCache: LeaderEpochCache,
-  ) {
-    this.segments = segments;
-    this.startOffset = startOffset;
+  readonly dir: string;
+  readonly config: LogConfig;
+  private readonly logger: Logger;
+  private readonly handleCache: SegmentHandleCache;
+  private readonly now: () => number;
+  private readonly epochCache: LeaderEpochCache;
+
+  private constructor(opened: OpenedLog) {
+    ({
+      dir: this.dir,
+      config: this.config,
+      logger: this.logger,
+      handleCache: this.handleCache,
+      now: this.now,
+      epochCache: this.epochCache,
+    } = opened);
+    this.segments = opened.segments;
+    this.startOffset = opened.startOffset;
     this.recoveryPoint = this.logEndOffset;
     this.groupCommit = new GroupCommit(() => this.syncDirtySegments());
   }
@@ -165,16 +184,16 @@ export class PartitionLog {
     const epochsChanged = epochCache.truncateFromEnd(end) || epochCache.truncateFromStart(startOffset);
     if (epochsChanged) await epochCache.save();
 
-    const log = new PartitionLog(
+    const log = new PartitionLog({
       dir,
       config,
       logger,
-      options.handleCache ?? sharedSegmentHandleCache,
+      handleCache: options.handleCache ?? sharedSegmentHandleCache,
       now,
       segments,
       startOffset,
       epochCache,
-    );
+    });
     for (const segment of segments.slice(0, -1)) {
       if (segment.hasOpenHandle) log.handleCache.touch(segment);
     }
@@ -560,7 +579,7 @@ export class PartitionLog {
   /** fsyncs everything appended so far. */
   async flush(): Promise<void> {
     this.ensureOpen();
-    await this.queue.drain();
+    await this.queue.idle();
     this.unflushedMessages = 0;
     await this.groupCommit.waitDurable();
   }

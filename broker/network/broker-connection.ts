@@ -5,6 +5,7 @@ import type { ApiRegistry } from '../api/registry.js';
 import type { BrokerServices } from '../broker-services.js';
 import { isProduceFrame, MAX_PIPELINED_PRODUCES } from './produce-pipelining.js';
 import { dispatchRequest, type DispatchOutcome } from './request-dispatcher.js';
+import { SerialQueue } from '../../concurrency/serial-queue.js';
 
 export interface ConnectionOptions {
   listenerName: string;
@@ -33,7 +34,8 @@ export class BrokerConnection {
   private inFlight = 0;
   private inFlightAreProduces = true;
   /** Settles once every dispatched request's response has been written (in request order). */
-  private responsesWritten: Promise<void> = Promise.resolve();
+  /** Responses leave in request order: each waits for its outcome, then writes (see send). */
+  private readonly responses = new SerialQueue();
   private closed = false;
   private readonly abort = new AbortController();
   readonly closedPromise: Promise<void>;
@@ -102,7 +104,7 @@ export class BrokerConnection {
         const produce = isProduceFrame(frame);
         // Only Produce overlaps Produce (bounded); anything else starts once all before it answered.
         const mayOverlap = produce && this.inFlightAreProduces && this.inFlight < MAX_PIPELINED_PRODUCES;
-        if (!mayOverlap) await this.responsesWritten;
+        if (!mayOverlap) await this.responses.idle();
         if (this.closed) return;
         let appended!: () => void;
         const appendsDone = new Promise<void>((resolve) => (appended = resolve));
@@ -116,8 +118,8 @@ export class BrokerConnection {
         );
         this.inFlight++;
         this.inFlightAreProduces = produce;
-        this.responsesWritten = this.responsesWritten
-          .then(async () => {
+        const written = this.responses
+          .run(async () => {
             const result = await outcome;
             this.inFlight--;
             if (this.inFlight === 0) this.inFlightAreProduces = true;
@@ -125,7 +127,7 @@ export class BrokerConnection {
           })
           .catch((error: unknown) => this.close(`unexpected error: ${(error as Error).message}`, 'warn'));
         // The next request may start when this one has answered, or (Produce) has appended.
-        await (produce ? Promise.race([appendsDone, outcome]) : this.responsesWritten);
+        await (produce ? Promise.race([appendsDone, outcome]) : written);
       }
     } catch (error) {
       this.close(`unexpected error: ${(error as Error).message}`, 'warn');
@@ -134,7 +136,7 @@ export class BrokerConnection {
     }
   }
 
-  /** Writes one response (responses leave in request order: callers chain on responsesWritten). */
+  /** Writes one response (responses leave in request order: callers run it on `responses`). */
   private async send(outcome: DispatchOutcome): Promise<void> {
     if (this.closed) return;
     if (outcome.kind === 'disconnect') {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   API_VERSIONS_KEY,
   decodeRequest,
@@ -14,6 +15,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { RequestContext } from '../api/api-handler.js';
 import type { ApiRegistry } from '../api/registry.js';
 import type { BrokerServices } from '../broker-services.js';
+import { requestFaults, type RequestFaultRule } from './request-faults.js';
 
 /** What to do with one request frame. */
 export type DispatchOutcome =
@@ -66,6 +68,16 @@ export async function dispatchRequest(
     return { kind: 'disconnect', reason: `cannot decode request: ${String(error)}` };
   }
   const { header, body } = request;
+  // Test-only faults (request-faults.ts); no rules in normal running.
+  const fault = requestFaults.active ? requestFaults.take(header.apiKey) : undefined;
+  if (fault?.action === 'disconnect') {
+    logFault(broker, header.apiKey, fault);
+    return { kind: 'disconnect', reason: 'test request fault' };
+  }
+  if (fault?.action === 'delay') {
+    logFault(broker, header.apiKey, fault);
+    await sleep(fault.delayMs ?? 0, undefined, { signal }).catch(() => undefined);
+  }
   let response: ResponseBodies[ApiKey] | null;
   try {
     const context: RequestContext = { header, listenerName, signal, appended };
@@ -79,6 +91,11 @@ export async function dispatchRequest(
       kind: 'disconnect',
       reason: `handler for api key ${header.apiKey} failed: ${(error as Error).message}`,
     };
+  }
+  if (fault?.action === 'drop-response') {
+    // Logged after the request was handled: a test may rely on its effect (a Produce appended).
+    logFault(broker, header.apiKey, fault);
+    return { kind: 'none' };
   }
   if (response === null) return { kind: 'none' };
   try {
@@ -96,6 +113,10 @@ export async function dispatchRequest(
     broker.logger.error({ err: error, apiKey: header.apiKey }, 'cannot encode response');
     return { kind: 'disconnect', reason: `cannot encode response: ${(error as Error).message}` };
   }
+}
+
+function logFault(broker: BrokerServices, apiKey: number, fault: RequestFaultRule): void {
+  broker.logger.warn({ apiKey, action: fault.action }, 'test request fault');
 }
 
 /** ApiVersions v0 response carrying UNSUPPORTED_VERSION and the ranges we handle. */

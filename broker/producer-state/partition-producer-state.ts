@@ -7,6 +7,7 @@ import {
   type IdempotentBatchHeader,
   type SequenceCheck,
 } from './producer-state-table.js';
+import { SerialQueue } from '../../concurrency/serial-queue.js';
 
 const log = componentLogger('producer-state');
 
@@ -31,7 +32,7 @@ export class PartitionProducerState {
   private readonly table = new ProducerStateTable();
   /** Every batch below this offset is reflected in the table; -1 until first loaded. */
   private nextOffset = -1n;
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private snapshotTimer: NodeJS.Timeout | undefined;
 
   /** One per replica log; the broker's ProducerStates hands them out (producer-states.ts). */
@@ -42,7 +43,7 @@ export class PartitionProducerState {
     header: IdempotentBatchHeader,
     append: () => Promise<AppendResult>,
   ): Promise<IdempotentAppendOutcome> {
-    const run = this.tail.then(async (): Promise<IdempotentAppendOutcome> => {
+    return this.queue.run(async (): Promise<IdempotentAppendOutcome> => {
       await this.catchUp();
       const check = this.table.check(header);
       if (check.kind !== 'append') return check;
@@ -53,17 +54,13 @@ export class PartitionProducerState {
       this.scheduleSnapshot();
       return { kind: 'appended', result };
     });
-    this.tail = run.catch(() => undefined);
-    return run;
   }
 
   /** Writes the snapshot now (shutdown, tests); a state never loaded has nothing to write. */
   async snapshot(): Promise<void> {
     clearTimeout(this.snapshotTimer);
     this.snapshotTimer = undefined;
-    const run = this.tail.then(() => this.writeSnapshot());
-    this.tail = run.catch(() => undefined);
-    await run;
+    await this.queue.run(() => this.writeSnapshot());
   }
 
   /** Drops a pending snapshot without writing it (the log is being deleted). */

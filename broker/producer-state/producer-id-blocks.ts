@@ -1,4 +1,5 @@
 import type { ClusterState } from '../../coordinator/cluster-state.js';
+import { SerialQueue } from '../../concurrency/serial-queue.js';
 
 /**
  * Hands out producer ids from blocks reserved in ZooKeeper (/latest_producer_id_block, Kafka's
@@ -8,7 +9,7 @@ import type { ClusterState } from '../../coordinator/cluster-state.js';
 export class ProducerIdBlocks {
   private next = 0n;
   private end = -1n;
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
 
   constructor(
     private readonly state: ClusterState,
@@ -16,7 +17,7 @@ export class ProducerIdBlocks {
   ) {}
 
   allocate(): Promise<bigint> {
-    const run = this.tail.then(async () => {
+    return this.queue.run(async () => {
       if (this.next > this.end) {
         const block = await this.state.allocateProducerIdBlock(this.brokerId);
         this.next = block.blockStart;
@@ -24,7 +25,5 @@ export class ProducerIdBlocks {
       }
       return this.next++;
     });
-    this.tail = run.catch(() => undefined);
-    return run;
   }
 }

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { TopicPartition } from '../../coordinator/zk-paths.js';
 import { readOptionalFile, writeFileAtomically } from '../log/checkpoint-file.js';
+import { SerialQueue } from '../../concurrency/serial-queue.js';
 
 /** Kafka's per-log-dir high watermark file. */
 export const REPLICATION_OFFSET_CHECKPOINT_FILE = 'replication-offset-checkpoint';
@@ -19,7 +20,7 @@ export interface CheckpointEntry {
  */
 export class HighWatermarkCheckpoint {
   private readonly path: string;
-  private writing: Promise<void> = Promise.resolve();
+  private readonly writes = new SerialQueue();
 
   constructor(logDir: string) {
     this.path = join(logDir, REPLICATION_OFFSET_CHECKPOINT_FILE);
@@ -39,12 +40,10 @@ export class HighWatermarkCheckpoint {
   /** Replaces the file atomically; writes are serialised. */
   write(entries: readonly CheckpointEntry[]): Promise<void> {
     const text = formatHighWatermarkCheckpoint(entries);
-    const next = this.writing.then(async () => {
+    return this.writes.run(async () => {
       await mkdir(dirname(this.path), { recursive: true });
       await writeFileAtomically(this.path, text);
     });
-    this.writing = next.catch(() => undefined);
-    return next;
   }
 }
 

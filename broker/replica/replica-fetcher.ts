@@ -5,6 +5,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { FetchRequest, OffsetForLeaderEpochRequest } from '../../protocol/index.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../log/partition-log.js';
 import type { Partition } from './partition.js';
+import { SerialQueue } from '../../concurrency/serial-queue.js';
 
 /** Fetch v11: current_leader_epoch fencing, no KIP-595 diverging epochs (we truncate by epoch first). */
 const FETCH_VERSION = 11;
@@ -52,7 +53,7 @@ const keyOf = (tp: TopicPartition) => `${tp.topic}-${tp.partition}`;
 export class ReplicaFetcher {
   private readonly states = new Map<string, FetchState>();
   private connection: KafkaConnection | null = null;
-  private mutation: Promise<void> = Promise.resolve();
+  private readonly mutations = new SerialQueue();
   private wake: (() => void) | null = null;
   private closed = false;
   private readonly running: Promise<void>;
@@ -91,7 +92,7 @@ export class ReplicaFetcher {
     if (!state) return;
     state.removed = true;
     this.states.delete(key);
-    await this.mutation;
+    await this.mutations.idle();
   }
 
   async close(): Promise<void> {
@@ -101,7 +102,7 @@ export class ReplicaFetcher {
     this.connection?.close();
     this.wake?.();
     await this.running;
-    await this.mutation;
+    await this.mutations.idle();
   }
 
   private async run(): Promise<void> {
@@ -153,12 +154,10 @@ export class ReplicaFetcher {
 
   /** Runs a log change unless the partition was removed meanwhile; removal waits for it. */
   private mutate(state: FetchState, change: () => Promise<void>): Promise<void> {
-    const run = this.mutation.then(async () => {
+    return this.mutations.run(async () => {
       if (state.removed || this.closed) return;
       await change();
     });
-    this.mutation = run.catch(() => undefined);
-    return run;
   }
 
   private delay(state: FetchState): void {

@@ -5,7 +5,7 @@ import type { TopicConfig, TopicPartition } from '../../coordinator/zk-paths.js'
 import type { Logger } from '../../log/logger.js';
 import type { BrokerConfig } from '../config.js';
 import { PartitionLog } from '../log/partition-log.js';
-import { SerialQueue } from '../log/serial-queue.js';
+import { SerialQueue } from '../../concurrency/serial-queue.js';
 import type { MetadataCache } from '../metadata-cache.js';
 import type { ProducerStates } from '../producer-state/producer-states.js';
 import {

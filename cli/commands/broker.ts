@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { startBroker } from '../../broker/broker.js';
 import { ConfigError, loadBrokerConfig } from '../../broker/config.js';
+import { readRequestFaults, REQUEST_FAULTS_ENV, requestFaults } from '../../broker/network/request-faults.js';
 
 /** After SIGINT/SIGTERM, how long the broker may take to stop before it exits anyway. */
 const SHUTDOWN_LIMIT_MS = 20_000;
@@ -46,6 +47,13 @@ export function registerBrokerCommand(program: Command): void {
         console.log(`sluice broker ${broker.brokerId} listening on ${listener.host}:${listener.port}`);
       }
       const running = broker;
+      if (process.env[REQUEST_FAULTS_ENV] === 'stdin') {
+        // Tests only: the process that started this broker sets request faults on its stdin.
+        readRequestFaults(process.stdin, requestFaults, (result) => {
+          if ('error' in result) console.error(`sluice broker: bad request fault rules: ${result.error}`);
+          else console.log(`sluice broker ${running.brokerId} request faults set: ${result.rules} rule(s)`);
+        });
+      }
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;

@@ -10,7 +10,7 @@ import { ClientConnection, type ConnectionHost } from './client-connection.js';
 import { DataTree, type TreeEvent } from './data-tree.js';
 import { fourLetterWordResponse, type ServerFacts } from './four-letter-words.js';
 import { JuteDecodeError, JuteWriter, type JuteReader } from './jute.js';
-import { ErrorCode, KeeperError, OpCode } from './protocol-constants.js';
+import { ErrorCode, EventType, KeeperError, OpCode } from './protocol-constants.js';
 import {
   readAuthPacket,
   readConnectRequest,
@@ -446,18 +446,18 @@ export class ZooKeeperServer implements ConnectionHost {
     // What the client missed while disconnected fires now; the rest is armed again (DataTree.setWatches).
     for (const path of request.dataWatches) {
       const node = tree.get(path);
-      if (node === undefined) connection.notify(2, path, zxid);
-      else if (node.mzxid > relative) connection.notify(3, path, zxid);
+      if (node === undefined) connection.notify(EventType.nodeDeleted, path, zxid);
+      else if (node.mzxid > relative) connection.notify(EventType.nodeDataChanged, path, zxid);
       else this.watches.addDataWatch(path, connection);
     }
     for (const path of request.existWatches) {
-      if (tree.get(path) !== undefined) connection.notify(1, path, zxid);
+      if (tree.get(path) !== undefined) connection.notify(EventType.nodeCreated, path, zxid);
       else this.watches.addDataWatch(path, connection);
     }
     for (const path of request.childWatches) {
       const node = tree.get(path);
-      if (node === undefined) connection.notify(2, path, zxid);
-      else if (node.pzxid > relative) connection.notify(4, path, zxid);
+      if (node === undefined) connection.notify(EventType.nodeDeleted, path, zxid);
+      else if (node.pzxid > relative) connection.notify(EventType.nodeChildrenChanged, path, zxid);
       else this.watches.addChildWatch(path, connection);
     }
     // Persistent watches are simply armed again (ZooKeeper replays nothing for them).
