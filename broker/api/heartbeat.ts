@@ -1,4 +1,5 @@
 // Heartbeat (key 12), versions 0-4: keeps the member's session; REBALANCE_IN_PROGRESS (27) asks it to rejoin.
+// v3+: a static member whose instance now belongs to a newer incarnation is fenced (82).
 import { heartbeatRequest } from '../../protocol/messages/heartbeat.js';
 import { groupCoordinatorOf } from '../group-coordinator/group-coordinator.js';
 import { defineApiHandler } from './api-handler.js';
@@ -7,11 +8,12 @@ export const heartbeatHandler = defineApiHandler({
   apiKey: 12,
   minVersion: heartbeatRequest.versions[0],
   maxVersion: heartbeatRequest.versions[1],
-  async handle(body, _context, broker) {
+  async handle(body, context, broker) {
     const errorCode = await groupCoordinatorOf(broker).heartbeat(
       body.groupId,
       body.memberId,
       body.generationId,
+      context.header.apiVersion >= 3 ? (body.groupInstanceId ?? null) : null,
     );
     return { throttleTimeMs: 0, errorCode };
   },

@@ -109,6 +109,7 @@ export class GroupCoordinator {
     memberId: string,
     generationId: number,
     assignments: ReadonlyArray<{ memberId: string; assignment: Buffer }>,
+    groupInstanceId: string | null = null,
   ): Promise<SyncResult> {
     const owned = this.ownership(groupId);
     if (owned !== 0) return Promise.resolve({ errorCode: owned, assignment: Buffer.alloc(0) });
@@ -116,16 +117,23 @@ export class GroupCoordinator {
       void this.queue(groupId).run(() => {
         const group = this.groups.get(groupId);
         if (!group) return resolve({ errorCode: ErrorCode.UNKNOWN_MEMBER_ID, assignment: Buffer.alloc(0) });
-        group.sync(memberId, generationId, assignments, resolve);
+        group.sync(memberId, generationId, assignments, resolve, groupInstanceId);
       });
     });
   }
 
-  heartbeat(groupId: string, memberId: string, generationId: number): Promise<number> {
+  heartbeat(
+    groupId: string,
+    memberId: string,
+    generationId: number,
+    groupInstanceId: string | null = null,
+  ): Promise<number> {
     const owned = this.ownership(groupId);
     if (owned !== 0) return Promise.resolve(owned);
     return this.queue(groupId).run(
-      () => this.groups.get(groupId)?.heartbeat(memberId, generationId) ?? ErrorCode.UNKNOWN_MEMBER_ID,
+      () =>
+        this.groups.get(groupId)?.heartbeat(memberId, generationId, groupInstanceId) ??
+        ErrorCode.UNKNOWN_MEMBER_ID,
     );
   }
 
@@ -150,13 +158,14 @@ export class GroupCoordinator {
     memberId: string,
     generationId: number,
     entries: readonly OffsetCommitEntry[],
+    groupInstanceId: string | null = null,
   ): Promise<number[]> {
     const owned = this.ownership(groupId);
     if (owned !== 0) return Promise.resolve(entries.map(() => owned));
     return this.queue(groupId).run(async () => {
       const group = this.groups.get(groupId);
       const error = group
-        ? group.commitError(memberId, generationId)
+        ? group.commitError(memberId, generationId, groupInstanceId)
         : generationId < 0
           ? 0
           : ErrorCode.UNKNOWN_MEMBER_ID;
