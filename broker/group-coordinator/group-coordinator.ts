@@ -1,14 +1,17 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import {
   clearOffsetMetadata,
+  deleteCommittedOffset,
   readOffsetMetadata,
   writeOffsetMetadata,
 } from '../../coordinator/group-offsets.js';
 import type { ClusterState } from '../../coordinator/cluster-state.js';
 import { isZooKeeperError } from '../../coordinator/zk-errors.js';
+import { zkPaths } from '../../coordinator/zk-paths.js';
 import type { Logger } from '../../log/logger.js';
 import type { BrokerServices } from '../broker-services.js';
 import { coordinatorIdFor } from './coordinator-choice.js';
+import { subscribedTopics } from './consumer-subscription.js';
 import { ConsumerGroup, type JoinRequest, type JoinResult, type SyncResult } from './group.js';
 import { SerialQueue } from './serial-queue.js';
 
@@ -280,6 +283,52 @@ export class GroupCoordinator {
     });
   }
 
+  /**
+   * OffsetDelete (KIP-496): removes the group's committed offsets for the given partitions, except on
+   * topics a live member subscribes to (GROUP_SUBSCRIBED_TO_TOPIC per partition). Both kinds of group
+   * count: members here, and ZooKeeper-group members in /consumers/<g>/ids. GROUP_ID_NOT_FOUND when
+   * neither knows the group; NON_EMPTY_GROUP for a live group of another protocol type.
+   */
+  deleteOffsets(
+    groupId: string,
+    partitions: ReadonlyArray<{ topic: string; partition: number }>,
+  ): Promise<{ errorCode: number; codes: number[] }> {
+    if (groupId === '') return Promise.resolve({ errorCode: ErrorCode.INVALID_GROUP_ID, codes: [] });
+    const owned = this.ownership(groupId);
+    if (owned !== 0) return Promise.resolve({ errorCode: owned, codes: [] });
+    return this.queue(groupId).run(async () => {
+      const group = this.groups.get(groupId);
+      const live = group !== undefined && group.state !== 'Dead' && group.members.size > 0;
+      const known = (await this.clusterState.listGroups()).includes(groupId);
+      if (!known && !live) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, codes: [] };
+      if (live && group.protocolType !== 'consumer')
+        return { errorCode: ErrorCode.NON_EMPTY_GROUP, codes: [] };
+      const subscribed = new Set<string>();
+      for (const member of live ? group.members.values() : []) {
+        for (const protocol of member.protocols)
+          for (const topic of subscribedTopics(protocol.metadata) ?? []) subscribed.add(topic);
+      }
+      for (const member of known ? await zooKeeperMembers(this.clusterState, groupId) : [])
+        for (const topic of Object.keys(member.subscription)) subscribed.add(topic);
+      const codes: number[] = [];
+      for (const tp of partitions) {
+        if (subscribed.has(tp.topic)) {
+          codes.push(ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC);
+          continue;
+        }
+        try {
+          await deleteCommittedOffset(this.clusterState, groupId, tp);
+          this.metadataWritten.delete(`${groupId}\u0000${tp.topic}\u0000${tp.partition}`);
+          codes.push(0);
+        } catch (error) {
+          this.logger.warn({ err: error, groupId, ...tp }, 'offset delete failed');
+          codes.push(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+        }
+      }
+      return { errorCode: 0, codes };
+    });
+  }
+
   /** Stops every group's timers (broker shutdown). */
   close(): void {
     for (const id of [...this.groups.keys()]) this.dropGroup(id);
@@ -338,6 +387,12 @@ export class GroupCoordinator {
     group.shutdown(errorCode);
     this.logger.info({ groupId }, 'group state dropped');
   }
+}
+
+/** The live members of a ZooKeeper group, read without creating the group's nodes. */
+async function zooKeeperMembers(state: ClusterState, groupId: string) {
+  if ((await state.session.exists(zkPaths.groupMembers(groupId))) === null) return [];
+  return state.readConsumers(groupId);
 }
 
 const coordinators = new WeakMap<BrokerServices, GroupCoordinator>();
