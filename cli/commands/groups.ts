@@ -7,7 +7,7 @@ import {
   type OffsetResetSpec,
   type PlannedReset,
 } from '../../consumer/group-admin.js';
-import { ErrorCode, KafkaProtocolError } from '../../protocol/errors.js';
+import { ErrorCode, errorByCode, KafkaProtocolError } from '../../protocol/errors.js';
 import {
   addZooKeeperOnlyOptions,
   DEFAULT_ZOOKEEPER,
@@ -134,7 +134,7 @@ function resetSpec(options: ResetOptions): OffsetResetSpec {
   return chosen[0]!;
 }
 
-/** `sluice groups list|describe|reset-offsets|delete`, like kafka-consumer-groups. */
+/** `sluice groups list|describe|reset-offsets|delete|delete-offsets`, like kafka-consumer-groups. */
 export function registerGroupsCommand(program: Command): void {
   const groups = program.command('groups').description('inspect and manage ZooKeeper consumer groups');
 
@@ -246,6 +246,60 @@ export function registerGroupsCommand(program: Command): void {
       }),
     ),
   );
+
+  registerDeleteOffsets(groups);
+}
+
+function registerDeleteOffsets(groups: Command): void {
+  withGroupOptions(
+    groups
+      .command('delete-offsets')
+      .description(
+        'delete a group’s committed offsets for a topic (refused for topics its live members consume)',
+      )
+      .argument('[group]', 'group id')
+      .option('--group <id>', 'the group, as kafka-consumer-groups takes it (instead of the argument)')
+      .requiredOption(
+        '--topic <topic[:partitions]>',
+        'the topic, or topic:0,1 for some partitions',
+        topicPartitions,
+      ),
+  ).action(
+    (argument: string | undefined, options: GroupOptions & { topic: ReturnType<typeof topicPartitions> }) =>
+      runCommand('groups delete-offsets', () =>
+        withGroups(options, async (admin) => {
+          const group = groupFrom(argument, options.group, 'groups delete-offsets');
+          const { topic, partitions } = options.topic;
+          const results = await admin.deleteOffsets(group, topic, partitions).catch((error: unknown) => {
+            if (error instanceof KafkaProtocolError && error.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+              throw new UserError(`topic ${topic} does not exist`);
+            throw error;
+          });
+          const status = (code: number) =>
+            code === 0 ? 'Successful' : `Error: ${new KafkaProtocolError(code).message}`;
+          if (options.output === 'json')
+            console.log(
+              JSON.stringify({
+                group,
+                partitions: results.map((r) => ({
+                  ...r,
+                  error: r.errorCode === 0 ? null : errorByCode(r.errorCode)?.name,
+                })),
+              }),
+            );
+          else
+            console.log(
+              table(
+                ['TOPIC', 'PARTITION', 'STATUS'],
+                results.map((r) => [r.topic, String(r.partition), status(r.errorCode)]),
+              ),
+            );
+          const failed = results.filter((r) => r.errorCode !== 0).length;
+          if (failed > 0)
+            throw new UserError(`${failed} of ${results.length} partition(s) kept their offsets`);
+        }),
+      ),
+  );
 }
 
 /** Members of a broker-coordinated group are not in ZooKeeper: ask the coordinator before writing. */
@@ -255,6 +309,16 @@ async function refuseWhileCoordinatorMembers(options: GroupOptions, group: strin
     throw new UserError(
       `group ${group} has ${view.members.length} live member(s) on coordinator broker ${view.coordinator}; stop them first`,
     );
+}
+
+/** `--topic t` or `--topic t:0,2` (kafka-consumer-groups' spelling). */
+function topicPartitions(value: string): { topic: string; partitions: number[] | null } {
+  const colon = value.lastIndexOf(':');
+  if (colon < 0) return { topic: value, partitions: null };
+  const list = value.slice(colon + 1).split(',');
+  if (!list.every((p) => /^\d+$/.test(p.trim())))
+    throw new InvalidArgumentError('must be TOPIC or TOPIC:PARTITION[,PARTITION…]');
+  return { topic: value.slice(0, colon), partitions: list.map((p) => Number(p.trim())) };
 }
 
 function printPlan(plan: readonly PlannedReset[], options: ResetOptions, group: string): void {

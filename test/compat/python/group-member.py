@@ -4,6 +4,7 @@ Usage: group-member.py BOOTSTRAP GROUP TOPIC [INSTANCE_ID]
 Prints one line per event, flushed: "assign 0,1", "revoke 0,1", "record P:O", "error CODE NAME [fatal]".
 Exits after a fatal error (a fenced static member), without closing (static members do not leave).
 """
+import signal
 import sys
 
 from confluent_kafka import Consumer
@@ -21,6 +22,16 @@ def partitions(parts):
 
 
 fatal = False
+stopping = False
+
+
+def stop(signum, frame):
+    global stopping
+    stopping = True
+
+
+# SIGTERM: close properly (a dynamic member sends LeaveGroup); SIGKILL is the crash.
+signal.signal(signal.SIGTERM, stop)
 
 
 def report(error):
@@ -49,7 +60,7 @@ consumer.subscribe(
     on_revoke=lambda c, parts: out("revoke", partitions(parts)),
 )
 out("started")
-while not fatal:
+while not fatal and not stopping:
     message = consumer.poll(0.2)
     if message is None:
         continue
@@ -57,3 +68,6 @@ while not fatal:
         report(message.error())
         continue
     out("record", f"{message.partition()}:{message.offset()}")
+if stopping:
+    consumer.close()
+    out("closed")
