@@ -8,6 +8,12 @@ import {
 import type { ClusterState } from '../../coordinator/cluster-state.js';
 import { isZooKeeperError } from '../../coordinator/zk-errors.js';
 import { zkPaths } from '../../coordinator/zk-paths.js';
+import {
+  GroupKindConflictError,
+  markBrokerCoordinated,
+  unmarkBrokerCoordinated,
+  zooKeeperMemberIds,
+} from '../../coordinator/group-kind.js';
 import type { Logger } from '../../log/logger.js';
 import type { BrokerServices } from '../broker-services.js';
 import { coordinatorIdFor } from './coordinator-choice.js';
@@ -63,6 +69,8 @@ export class GroupCoordinator {
   private readonly queues = new Map<string, SerialQueue>();
   /** Partitions whose offsets-metadata node this coordinator wrote (cleared by a later plain commit). */
   private readonly metadataWritten = new Set<string>();
+  /** Groups whose /consumers/<g>/broker-coordinated/<brokerId> this coordinator holds. */
+  private readonly marked = new Set<string>();
 
   constructor(
     private readonly brokerId: number,
@@ -103,8 +111,46 @@ export class GroupCoordinator {
       return Promise.resolve(fail(ErrorCode.INVALID_SESSION_TIMEOUT));
     }
     return new Promise((resolve) => {
-      void this.queue(groupId).run(() => this.groupFor(groupId).join(request, resolve));
+      void this.queue(groupId)
+        .run(async () => {
+          const conflict = await this.zooKeeperGroupConflict(groupId);
+          if (conflict !== null) {
+            this.logger.warn(
+              { groupId, clientId: request.clientId, zooKeeperMembers: conflict },
+              conflictMessage(groupId),
+            );
+            return resolve(fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
+          }
+          this.groupFor(groupId).join(request, resolve);
+        })
+        .catch((error: unknown) => {
+          this.logger.warn({ err: error, groupId }, 'join failed');
+          resolve(fail(ErrorCode.COORDINATOR_NOT_AVAILABLE));
+        });
     });
+  }
+
+  /**
+   * A group id belongs to one kind of group at a time. Before a join, the coordinator marks the group
+   * as broker-coordinated (ephemeral, while it has members) and then looks for ZooKeeper-group members;
+   * if there are any, the join is refused and the ids of those members are returned.
+   */
+  private async zooKeeperGroupConflict(groupId: string): Promise<string[] | null> {
+    if (!this.marked.has(groupId)) {
+      await markBrokerCoordinated(this.clusterState, groupId, this.brokerId);
+      this.marked.add(groupId);
+    }
+    const members = await zooKeeperMemberIds(this.clusterState, groupId);
+    if (members.length === 0) return null;
+    if ((this.groups.get(groupId)?.members.size ?? 0) === 0) await this.unmark(groupId);
+    return members;
+  }
+
+  private async unmark(groupId: string): Promise<void> {
+    if (!this.marked.delete(groupId)) return;
+    await unmarkBrokerCoordinated(this.clusterState, groupId, this.brokerId).catch((error: unknown) =>
+      this.logger.warn({ err: error, groupId }, 'could not remove the broker-coordinated marker'),
+    );
   }
 
   sync(
@@ -363,8 +409,13 @@ export class GroupCoordinator {
       group = new ConsumerGroup(
         groupId,
         { initialRebalanceDelayMs: this.options.initialRebalanceDelayMs },
-        (g, event) =>
-          this.logger.info({ groupId: g.groupId, generation: g.generationId, state: g.state }, event),
+        (g, event) => {
+          this.logger.info({ groupId: g.groupId, generation: g.generationId, state: g.state }, event);
+          if (g.members.size === 0 && this.marked.has(g.groupId))
+            void this.queue(g.groupId).run(async () => {
+              if ((this.groups.get(g.groupId)?.members.size ?? 0) === 0) await this.unmark(g.groupId);
+            });
+        },
       );
       this.groups.set(groupId, group);
     }
@@ -385,8 +436,13 @@ export class GroupCoordinator {
     if (!group) return;
     this.groups.delete(groupId);
     group.shutdown(errorCode);
+    void this.unmark(groupId);
     this.logger.info({ groupId }, 'group state dropped');
   }
+}
+
+function conflictMessage(groupId: string): string {
+  return `${new GroupKindConflictError(groupId, 'zookeeper').message}; JoinGroup answered INCONSISTENT_GROUP_PROTOCOL`;
 }
 
 /** The live members of a ZooKeeper group, read without creating the group's nodes. */

@@ -16,6 +16,7 @@ import {
   runCommand,
   UserError,
 } from './client-options.js';
+import type { GroupKind } from '../../coordinator/group-kind.js';
 import { describeCoordinatorGroup, type CoordinatorGroupView } from './coordinator-group-members.js';
 
 interface GroupOptions {
@@ -94,10 +95,26 @@ function show(value: bigint | null): string {
   return value === null ? '-' : String(value);
 }
 
-function describeText(description: GroupDescription): string {
+/**
+ * Which kind of group serves the id now (coordinator/group-kind.ts): ZooKeeper members, Kafka-protocol
+ * members on a coordinator broker, or nobody (offsets only).
+ */
+type LiveKind = GroupKind | 'inactive';
+
+function liveKind(description: GroupDescription, coordinator: CoordinatorGroupView | null): LiveKind {
+  if (description.members.length > 0) return 'zookeeper';
+  if (coordinator !== null && coordinator.members.length > 0) return 'broker-coordinated';
+  return 'inactive';
+}
+
+function describeText(description: GroupDescription, kind: LiveKind): string {
+  const generation = description.generation === null ? '' : `, generation ${description.generation}`;
   const title =
-    `GROUP ${description.group}: ${description.members.length} live member(s)` +
-    (description.generation === null ? '' : `, generation ${description.generation}`);
+    kind === 'zookeeper'
+      ? `GROUP ${description.group}: ZooKeeper group, ${description.members.length} live member(s)${generation}`
+      : kind === 'broker-coordinated'
+        ? `GROUP ${description.group}: broker-coordinated group (members on the coordinator, below)`
+        : `GROUP ${description.group}: no live members${generation}`;
   const rows = description.partitions.map((p) => [
     p.topic,
     String(p.partition),
@@ -173,6 +190,7 @@ export function registerGroupsCommand(program: Command): void {
           console.log(
             JSON.stringify({
               ...description,
+              kind: liveKind(description, coordinator),
               coordinator,
               partitions: description.partitions.map((p) => ({
                 ...p,
@@ -183,7 +201,7 @@ export function registerGroupsCommand(program: Command): void {
             }),
           );
         else {
-          console.log(describeText(description));
+          console.log(describeText(description, liveKind(description, coordinator)));
           // The coordinator knows every group with committed offsets (as "Empty"); its section says
           // something only when Kafka-protocol members are there, or it alone knows the group.
           const zooKeeperOnly = description.members.length > 0 || description.partitions.length > 0;
