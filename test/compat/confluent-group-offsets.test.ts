@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Consumer } from '../../consumer/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import {
   sluice,
@@ -110,6 +111,40 @@ describe('OffsetCommit for partitions the cluster does not have', () => {
       raw.socket.destroy();
     }
     expect(await offsetsOf('commit-unknown')).toEqual({ [TOPIC]: { 0: 6, 1: 4 } });
+  }, 60_000);
+});
+
+describe('ZooKeeper-group commits for partitions the cluster does not have', () => {
+  it('reject with UNKNOWN_TOPIC_OR_PARTITION and write nothing', async () => {
+    const group = 'commit-unknown-zk';
+    const consumer = new Consumer({
+      zookeeper: cluster.zookeeper,
+      groupId: group,
+      topics: [TOPIC],
+      autoCommit: false,
+    });
+    try {
+      await consumer.connect();
+      await waitFor(() => consumer.assignment().length === 2, {
+        timeoutMs: 30_000,
+        what: 'both partitions held',
+      });
+      for (const bad of [
+        { topic: 'no-such-topic', partition: 0, offset: 5n },
+        { topic: TOPIC, partition: 9, offset: 5n },
+      ]) {
+        await expect(
+          consumer.commit([bad, { topic: TOPIC, partition: 0, offset: 5n }]),
+        ).rejects.toMatchObject({
+          code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        });
+      }
+      expect(await offsetsOf(group)).toEqual({});
+      await consumer.commit([{ topic: TOPIC, partition: 0, offset: 3n }]);
+      expect(await offsetsOf(group)).toEqual({ [TOPIC]: { 0: 3 } });
+    } finally {
+      await consumer.close();
+    }
   }, 60_000);
 });
 
