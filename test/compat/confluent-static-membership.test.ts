@@ -120,3 +120,19 @@ it('a second process with a live member’s instance id fences the first (82 FEN
   // The intruder keeps the instance: it is not fenced back.
   expect(events(intruder, 'error')).toEqual([]);
 }, 90_000);
+
+it('a static member that closes is noticed only at its session timeout (10 s), not at once', async () => {
+  const [s1, s2, s3] = await stableTrio('static-close');
+  await s3!.kill('SIGTERM');
+  expect(s3!.stdout()).toContain('closed');
+  const closedAt = Date.now();
+  await waitFor(() => events(s1!, 'revoke').length > 0 && events(s2!, 'revoke').length > 0, {
+    timeoutMs: 30_000,
+    what: 'the others to rebalance after the session timeout',
+  });
+  expect(Date.now() - closedAt).toBeGreaterThan(8_000);
+  await waitFor(() => current(s1!)!.split(',').length + current(s2!)!.split(',').length === PARTITIONS, {
+    timeoutMs: 20_000,
+    what: 's1 and s2 to share every partition',
+  });
+}, 90_000);
