@@ -3,44 +3,29 @@
 // Retention times (v2-4) and commit timestamps (v1) are accepted and ignored: offsets never expire.
 // A topic or partition the cluster does not have gets UNKNOWN_TOPIC_OR_PARTITION (3) and nothing is
 // stored, checked before the group as Kafka does; the other partitions of the request go on.
-import { ErrorCode } from '../../protocol/errors.js';
 import { offsetCommitRequest } from '../../protocol/messages/offset-commit.js';
 import { groupCoordinatorOf } from '../group-coordinator/group-coordinator.js';
 import { defineApiHandler } from './api-handler.js';
-import { partitionExists } from './partition-exists.js';
+import { checkPartitions } from './partition-exists.js';
 
 export const offsetCommitHandler = defineApiHandler({
   apiKey: 8,
   minVersion: offsetCommitRequest.versions[0],
   maxVersion: offsetCommitRequest.versions[1],
   async handle(body, context, broker) {
-    const entries = body.topics.flatMap((t) =>
-      t.partitions.map((p) => ({
-        topic: t.name,
-        partition: p.partitionIndex,
-        offset: p.committedOffset,
-        metadata: p.committedMetadata,
-        known: partitionExists(broker.metadata, t.name, p.partitionIndex),
-      })),
-    );
+    const checked = checkPartitions(broker.metadata, body.topics, (topic, p) => ({
+      topic,
+      partition: p.partitionIndex,
+      offset: p.committedOffset,
+      metadata: p.committedMetadata,
+    }));
     const codes = await groupCoordinatorOf(broker).commitOffsets(
       body.groupId,
       body.memberId ?? '',
       body.generationIdOrMemberEpoch ?? -1,
-      entries.filter((e) => e.known),
+      checked.known,
       context.header.apiVersion >= 7 ? (body.groupInstanceId ?? null) : null,
     );
-    let known = 0;
-    let i = 0;
-    return {
-      throttleTimeMs: 0,
-      topics: body.topics.map((t) => ({
-        name: t.name,
-        partitions: t.partitions.map((p) => ({
-          partitionIndex: p.partitionIndex,
-          errorCode: entries[i++]!.known ? (codes[known++] ?? 0) : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-        })),
-      })),
-    };
+    return { throttleTimeMs: 0, topics: checked.answer(codes) };
   },
 });
