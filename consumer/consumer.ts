@@ -8,6 +8,7 @@ import { ClusterState } from '../coordinator/cluster-state.js';
 import type { TopicPartition } from '../coordinator/zk-paths.js';
 import { ZooKeeperSession } from '../coordinator/zk-session.js';
 import { componentLogger, type Logger } from '../log/logger.js';
+import { ErrorCode, KafkaProtocolError } from '../protocol/errors.js';
 import { ASSIGNORS, topicPartitionKey, type Assignor, type AssignorName } from './assignors.js';
 import { FetchManager, type ConsumedRecord, type FetchOptions } from './fetch-manager.js';
 import { GroupMembership, type GenerationEvent, type OwnershipHandler } from './group-membership.js';
@@ -200,7 +201,9 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
 
   /**
    * Commits positions to /consumers/<g>/offsets/<t>/<p>: the given offsets (next to consume), or every
-   * held partition's consumed position. Only partitions this member holds are written.
+   * held partition's consumed position. Only partitions this member holds are written; an offset for a
+   * partition the cluster does not have rejects with UNKNOWN_TOPIC_OR_PARTITION (as Kafka answers such a
+   * commit) and nothing of that call is written.
    */
   async commit(offsets?: readonly PartitionOffset[]): Promise<void> {
     return this.commits.run(() => this.commitNow(offsets));
@@ -432,8 +435,22 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
       .map(([, p]) => ({ ...p.tp, offset: p.next }));
   }
 
+  private async refuseUnknownPartitions(offsets: readonly PartitionOffset[]): Promise<void> {
+    for (const topic of new Set(offsets.map((o) => o.topic))) {
+      const assignment = await this.state!.readTopicAssignment(topic);
+      const count = assignment?.value.length ?? 0;
+      const unknown = offsets.filter((o) => o.topic === topic && (o.partition < 0 || o.partition >= count));
+      if (unknown.length > 0)
+        throw new KafkaProtocolError(
+          ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          `(commit for ${unknown.map(topicPartitionKey).join(', ')})`,
+        );
+    }
+  }
+
   private async commitNow(offsets?: readonly PartitionOffset[]): Promise<void> {
     if (!this.state || !this.membership || this.suspended) return;
+    if (offsets) await this.refuseUnknownPartitions(offsets);
     const targets = offsets ?? this.consumedPositions();
     await Promise.all(
       targets.map(async (target) => {

@@ -4,6 +4,8 @@ import { KafkaClient } from '../client/kafka-client.js';
 import { ClusterState } from '../coordinator/cluster-state.js';
 import { isZooKeeperError } from '../coordinator/zk-errors.js';
 import { ZooKeeperSession } from '../coordinator/zk-session.js';
+import { ErrorCode, KafkaProtocolError } from '../protocol/errors.js';
+import { ApiKey } from '../protocol/index.js';
 
 /**
  * Inspection and repair of ZooKeeper consumer groups (`sluice groups …`): what each group has
@@ -194,6 +196,42 @@ export class GroupAdmin {
       }
       throw error;
     }
+  }
+
+  /**
+   * Deletes the group's committed offsets for `topic` (the given partitions, or all of the topic's) with
+   * OffsetDelete on the group's coordinator broker, which applies Kafka's rules to both kinds of group:
+   * partitions of a topic a live member subscribes to are refused (GROUP_SUBSCRIBED_TO_TOPIC).
+   * Returns each partition's error code (0 = deleted); a group-level error throws.
+   */
+  async deleteOffsets(
+    group: string,
+    topic: string,
+    partitions: readonly number[] | null,
+  ): Promise<Array<{ topic: string; partition: number; errorCode: number }>> {
+    const chosen = partitions ?? [...(await this.admin.listOffsets(topic, 'latest')).keys()];
+    const any = await this.admin.client.anyConnection();
+    const found = await any.request(ApiKey.FindCoordinator, {
+      key: group,
+      keyType: 0,
+      coordinatorKeys: [group],
+    });
+    const coordinator = found.coordinators?.[0] ?? {
+      nodeId: found.nodeId ?? -1,
+      errorCode: found.errorCode ?? 0,
+    };
+    if (coordinator.errorCode !== 0)
+      throw new KafkaProtocolError(coordinator.errorCode, `(finding the coordinator of group ${group})`);
+    const connection = await this.admin.client.connectionTo(coordinator.nodeId);
+    const answer = await connection.request(ApiKey.OffsetDelete, {
+      groupId: group,
+      topics: [{ name: topic, partitions: chosen.map((partitionIndex) => ({ partitionIndex })) }],
+    });
+    if (answer.errorCode === ErrorCode.GROUP_ID_NOT_FOUND) throw new GroupNotFoundError(group);
+    if (answer.errorCode !== 0) throw new KafkaProtocolError(answer.errorCode, `(group ${group})`);
+    return answer.topics.flatMap((t) =>
+      t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode })),
+    );
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { ClusterState } from '../coordinator/cluster-state.js';
+import { brokerCoordinators, GroupKindConflictError } from '../coordinator/group-kind.js';
 import { isZooKeeperError } from '../coordinator/zk-errors.js';
 import { zkPaths, type GroupAssignment, type TopicPartition } from '../coordinator/zk-paths.js';
 import type { WatchEvent } from '../coordinator/zk-session.js';
@@ -142,9 +143,25 @@ export class GroupMembership extends EventEmitter<MembershipEvents> {
       } catch (error) {
         if (!isZooKeeperError(error, 'NODEEXISTS')) throw error;
       }
+      await this.refuseIfBrokerCoordinated();
       this.enqueue(() => this.evaluateLeadership());
       this.enqueue(() => this.readAssignment());
     });
+  }
+
+  /**
+   * A group id belongs to one kind of group at a time (coordinator/group-kind.ts): registered first,
+   * then looking for a broker coordinator's marker, so that of two starting at once one sees the
+   * other. If Kafka-protocol members hold the group, this member takes its node back and fails.
+   */
+  private async refuseIfBrokerCoordinated(): Promise<void> {
+    const { state, groupId, consumerId } = this.options;
+    const coordinators = await brokerCoordinators(state, groupId);
+    if (coordinators.length === 0) return;
+    await state.session.delete(zkPaths.groupMember(groupId, consumerId)).catch(() => undefined);
+    const error = new GroupKindConflictError(groupId, 'broker-coordinated');
+    this.log.warn({ coordinators }, error.message);
+    throw error;
   }
 
   /** Waits until every queued state change has run (tests and close). */

@@ -1,6 +1,6 @@
 import type { ClusterState } from './cluster-state.js';
 import { isZooKeeperError } from './zk-errors.js';
-import { assertLegalName, type TopicPartition } from './zk-paths.js';
+import { assertLegalName, zkPaths, type TopicPartition } from './zk-paths.js';
 
 /**
  * Offset commit metadata of broker-coordinated groups. The offset itself goes where every sluice
@@ -63,4 +63,26 @@ export async function readOffsetMetadata(
     if (isZooKeeperError(error, 'NONODE')) return '';
     throw error;
   }
+}
+
+/**
+ * Deletes a group's committed offset (and its metadata) for one partition; the topic's node goes too
+ * once it has no partitions left, so the group no longer lists the topic. Absent nodes are fine.
+ */
+export async function deleteCommittedOffset(
+  state: ClusterState,
+  group: string,
+  tp: TopicPartition,
+): Promise<void> {
+  const ignoring = async (remove: Promise<void>, ...codes: Array<'NONODE' | 'NOTEMPTY'>) => {
+    try {
+      await remove;
+    } catch (error) {
+      if (!isZooKeeperError(error, ...codes)) throw error;
+    }
+  };
+  await ignoring(state.session.delete(zkPaths.partitionOffset(group, tp)), 'NONODE');
+  await ignoring(state.session.delete(groupOffsetPaths.partitionMetadata(group, tp)), 'NONODE');
+  await ignoring(state.session.delete(zkPaths.groupTopicOffsets(group, tp.topic)), 'NONODE', 'NOTEMPTY');
+  await ignoring(state.session.delete(groupOffsetPaths.topicMetadata(group, tp.topic)), 'NONODE', 'NOTEMPTY');
 }

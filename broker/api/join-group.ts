@@ -1,5 +1,7 @@
 // JoinGroup (key 11), versions 0-6: parks the member until the rebalance completes (group.ts).
-// v4+: a member without an id first gets MEMBER_ID_REQUIRED (79) with its id, then joins with it.
+// v4+: a member without an id first gets MEMBER_ID_REQUIRED (79) with its id, then joins with it;
+// v5+ static members (group.instance.id) get theirs at once and keep their place across restarts.
+// Refused with INCONSISTENT_GROUP_PROTOCOL (23) while ZooKeeper-group members hold the group id.
 import { joinGroupRequest } from '../../protocol/messages/join-group.js';
 import { defineApiHandler } from './api-handler.js';
 

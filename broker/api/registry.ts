@@ -20,6 +20,7 @@ import { offsetFetchHandler } from './offset-fetch.js';
 import { listGroupsHandler } from './list-groups.js';
 import { describeGroupsHandler } from './describe-groups.js';
 import { deleteGroupsHandler } from './delete-groups.js';
+import { offsetDeleteHandler } from './offset-delete.js';
 
 /**
  * Every API the broker serves. ApiVersions advertises exactly this list, so what is advertised is
@@ -46,6 +47,7 @@ const HANDLERS: ReadonlyArray<ApiHandler<ApiKey>> = [
   listGroupsHandler,
   describeGroupsHandler,
   deleteGroupsHandler,
+  offsetDeleteHandler,
 ] as unknown as ReadonlyArray<ApiHandler<ApiKey>>;
 
 export class ApiRegistry {

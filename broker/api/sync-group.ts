@@ -1,4 +1,5 @@
 // SyncGroup (key 14), versions 0-4: the leader hands in the assignment; every member gets its share.
+// v3+: a static member (group.instance.id) whose instance now belongs to a newer incarnation is fenced (82).
 import { syncGroupRequest } from '../../protocol/messages/sync-group.js';
 import { defineApiHandler } from './api-handler.js';
 
@@ -6,12 +7,13 @@ export const syncGroupHandler = defineApiHandler({
   apiKey: 14,
   minVersion: syncGroupRequest.versions[0],
   maxVersion: syncGroupRequest.versions[1],
-  async handle(body, _context, broker) {
+  async handle(body, context, broker) {
     const result = await broker.groupCoordinator.sync(
       body.groupId,
       body.memberId,
       body.generationId,
       body.assignments,
+      context.header.apiVersion >= 3 ? (body.groupInstanceId ?? null) : null,
     );
     return { throttleTimeMs: 0, ...result };
   },

@@ -1,13 +1,22 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import {
   clearOffsetMetadata,
+  deleteCommittedOffset,
   readOffsetMetadata,
   writeOffsetMetadata,
 } from '../../coordinator/group-offsets.js';
 import type { ClusterState } from '../../coordinator/cluster-state.js';
 import { isZooKeeperError } from '../../coordinator/zk-errors.js';
+import { zkPaths } from '../../coordinator/zk-paths.js';
+import {
+  GroupKindConflictError,
+  markBrokerCoordinated,
+  unmarkBrokerCoordinated,
+  zooKeeperMemberIds,
+} from '../../coordinator/group-kind.js';
 import type { Logger } from '../../log/logger.js';
 import { coordinatorIdFor } from './coordinator-choice.js';
+import { subscribedTopics } from './consumer-subscription.js';
 import { ConsumerGroup, type JoinRequest, type JoinResult, type SyncResult } from './group.js';
 import { KeyedSerialQueue, type SerialRunner } from '../../concurrency/serial-queue.js';
 
@@ -59,6 +68,8 @@ export class GroupCoordinator {
   private readonly queues = new KeyedSerialQueue<string>();
   /** Partitions whose offsets-metadata node this coordinator wrote (cleared by a later plain commit). */
   private readonly metadataWritten = new Set<string>();
+  /** Groups whose /consumers/<g>/broker-coordinated/<brokerId> this coordinator holds. */
+  private readonly marked = new Set<string>();
 
   constructor(
     private readonly brokerId: number,
@@ -99,8 +110,46 @@ export class GroupCoordinator {
       return Promise.resolve(fail(ErrorCode.INVALID_SESSION_TIMEOUT));
     }
     return new Promise((resolve) => {
-      void this.queue(groupId).run(() => this.groupFor(groupId).join(request, resolve));
+      void this.queue(groupId)
+        .run(async () => {
+          const conflict = await this.zooKeeperGroupConflict(groupId);
+          if (conflict !== null) {
+            this.logger.warn(
+              { groupId, clientId: request.clientId, zooKeeperMembers: conflict },
+              conflictMessage(groupId),
+            );
+            return resolve(fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
+          }
+          this.groupFor(groupId).join(request, resolve);
+        })
+        .catch((error: unknown) => {
+          this.logger.warn({ err: error, groupId }, 'join failed');
+          resolve(fail(ErrorCode.COORDINATOR_NOT_AVAILABLE));
+        });
     });
+  }
+
+  /**
+   * A group id belongs to one kind of group at a time. Before a join, the coordinator marks the group
+   * as broker-coordinated (ephemeral, while it has members) and then looks for ZooKeeper-group members;
+   * if there are any, the join is refused and the ids of those members are returned.
+   */
+  private async zooKeeperGroupConflict(groupId: string): Promise<string[] | null> {
+    if (!this.marked.has(groupId)) {
+      await markBrokerCoordinated(this.clusterState, groupId, this.brokerId);
+      this.marked.add(groupId);
+    }
+    const members = await zooKeeperMemberIds(this.clusterState, groupId);
+    if (members.length === 0) return null;
+    if ((this.groups.get(groupId)?.members.size ?? 0) === 0) await this.unmark(groupId);
+    return members;
+  }
+
+  private async unmark(groupId: string): Promise<void> {
+    if (!this.marked.delete(groupId)) return;
+    await unmarkBrokerCoordinated(this.clusterState, groupId, this.brokerId).catch((error: unknown) =>
+      this.logger.warn({ err: error, groupId }, 'could not remove the broker-coordinated marker'),
+    );
   }
 
   sync(
@@ -108,6 +157,7 @@ export class GroupCoordinator {
     memberId: string,
     generationId: number,
     assignments: ReadonlyArray<{ memberId: string; assignment: Buffer }>,
+    groupInstanceId: string | null = null,
   ): Promise<SyncResult> {
     const owned = this.ownership(groupId);
     if (owned !== 0) return Promise.resolve({ errorCode: owned, assignment: Buffer.alloc(0) });
@@ -115,16 +165,23 @@ export class GroupCoordinator {
       void this.queue(groupId).run(() => {
         const group = this.groups.get(groupId);
         if (!group) return resolve({ errorCode: ErrorCode.UNKNOWN_MEMBER_ID, assignment: Buffer.alloc(0) });
-        group.sync(memberId, generationId, assignments, resolve);
+        group.sync(memberId, generationId, assignments, resolve, groupInstanceId);
       });
     });
   }
 
-  heartbeat(groupId: string, memberId: string, generationId: number): Promise<number> {
+  heartbeat(
+    groupId: string,
+    memberId: string,
+    generationId: number,
+    groupInstanceId: string | null = null,
+  ): Promise<number> {
     const owned = this.ownership(groupId);
     if (owned !== 0) return Promise.resolve(owned);
     return this.queue(groupId).run(
-      () => this.groups.get(groupId)?.heartbeat(memberId, generationId) ?? ErrorCode.UNKNOWN_MEMBER_ID,
+      () =>
+        this.groups.get(groupId)?.heartbeat(memberId, generationId, groupInstanceId) ??
+        ErrorCode.UNKNOWN_MEMBER_ID,
     );
   }
 
@@ -149,13 +206,14 @@ export class GroupCoordinator {
     memberId: string,
     generationId: number,
     entries: readonly OffsetCommitEntry[],
+    groupInstanceId: string | null = null,
   ): Promise<number[]> {
     const owned = this.ownership(groupId);
     if (owned !== 0) return Promise.resolve(entries.map(() => owned));
     return this.queue(groupId).run(async () => {
       const group = this.groups.get(groupId);
       const error = group
-        ? group.commitError(memberId, generationId)
+        ? group.commitError(memberId, generationId, groupInstanceId)
         : generationId < 0
           ? 0
           : ErrorCode.UNKNOWN_MEMBER_ID;
@@ -270,6 +328,52 @@ export class GroupCoordinator {
     });
   }
 
+  /**
+   * OffsetDelete (KIP-496): removes the group's committed offsets for the given partitions, except on
+   * topics a live member subscribes to (GROUP_SUBSCRIBED_TO_TOPIC per partition). Both kinds of group
+   * count: members here, and ZooKeeper-group members in /consumers/<g>/ids. GROUP_ID_NOT_FOUND when
+   * neither knows the group; NON_EMPTY_GROUP for a live group of another protocol type.
+   */
+  deleteOffsets(
+    groupId: string,
+    partitions: ReadonlyArray<{ topic: string; partition: number }>,
+  ): Promise<{ errorCode: number; codes: number[] }> {
+    if (groupId === '') return Promise.resolve({ errorCode: ErrorCode.INVALID_GROUP_ID, codes: [] });
+    const owned = this.ownership(groupId);
+    if (owned !== 0) return Promise.resolve({ errorCode: owned, codes: [] });
+    return this.queue(groupId).run(async () => {
+      const group = this.groups.get(groupId);
+      const live = group !== undefined && group.state !== 'Dead' && group.members.size > 0;
+      const known = (await this.clusterState.listGroups()).includes(groupId);
+      if (!known && !live) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, codes: [] };
+      if (live && group.protocolType !== 'consumer')
+        return { errorCode: ErrorCode.NON_EMPTY_GROUP, codes: [] };
+      const subscribed = new Set<string>();
+      for (const member of live ? group.members.values() : []) {
+        for (const protocol of member.protocols)
+          for (const topic of subscribedTopics(protocol.metadata) ?? []) subscribed.add(topic);
+      }
+      for (const member of known ? await zooKeeperMembers(this.clusterState, groupId) : [])
+        for (const topic of Object.keys(member.subscription)) subscribed.add(topic);
+      const codes: number[] = [];
+      for (const tp of partitions) {
+        if (subscribed.has(tp.topic)) {
+          codes.push(ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC);
+          continue;
+        }
+        try {
+          await deleteCommittedOffset(this.clusterState, groupId, tp);
+          this.metadataWritten.delete(`${groupId}\u0000${tp.topic}\u0000${tp.partition}`);
+          codes.push(0);
+        } catch (error) {
+          this.logger.warn({ err: error, groupId, ...tp }, 'offset delete failed');
+          codes.push(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+        }
+      }
+      return { errorCode: 0, codes };
+    });
+  }
+
   /** Stops every group's timers (broker shutdown). */
   close(): void {
     for (const id of [...this.groups.keys()]) this.dropGroup(id);
@@ -304,8 +408,13 @@ export class GroupCoordinator {
       group = new ConsumerGroup(
         groupId,
         { initialRebalanceDelayMs: this.options.initialRebalanceDelayMs },
-        (g, event) =>
-          this.logger.info({ groupId: g.groupId, generation: g.generationId, state: g.state }, event),
+        (g, event) => {
+          this.logger.info({ groupId: g.groupId, generation: g.generationId, state: g.state }, event);
+          if (g.members.size === 0 && this.marked.has(g.groupId))
+            void this.queue(g.groupId).run(async () => {
+              if ((this.groups.get(g.groupId)?.members.size ?? 0) === 0) await this.unmark(g.groupId);
+            });
+        },
       );
       this.groups.set(groupId, group);
     }
@@ -321,6 +430,17 @@ export class GroupCoordinator {
     if (!group) return;
     this.groups.delete(groupId);
     group.shutdown(errorCode);
+    void this.unmark(groupId);
     this.logger.info({ groupId }, 'group state dropped');
   }
+}
+
+function conflictMessage(groupId: string): string {
+  return `${new GroupKindConflictError(groupId, 'zookeeper').message}; JoinGroup answered INCONSISTENT_GROUP_PROTOCOL`;
+}
+
+/** The live members of a ZooKeeper group, read without creating the group's nodes. */
+async function zooKeeperMembers(state: ClusterState, groupId: string) {
+  if ((await state.session.exists(zkPaths.groupMembers(groupId))) === null) return [];
+  return state.readConsumers(groupId);
 }

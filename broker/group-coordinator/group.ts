@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../../protocol/errors.js';
+import { subscribedTopics } from './consumer-subscription.js';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
 
@@ -69,6 +70,8 @@ export class ConsumerGroup {
   readonly members = new Map<string, Member>();
   /** Member ids handed out with MEMBER_ID_REQUIRED and not yet used to join. */
   private readonly pendingMemberIds = new Map<string, NodeJS.Timeout>();
+  /** Static members (KIP-345): group.instance.id → the member id of its current incarnation. */
+  readonly staticMembers = new Map<string, string>();
   private rebalanceTimer: NodeJS.Timeout | null = null;
   /** When the current rebalance started (for logs and the benchmark). */
   rebalanceStartedAt = 0;
@@ -91,17 +94,21 @@ export class ConsumerGroup {
     if (this.members.size > 0 && !this.supportsProtocols(request))
       return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
 
-    let memberId = request.memberId;
-    if (memberId === '' && request.groupInstanceId !== null) {
-      // Static member: its instance id names it across restarts; the new incarnation takes its place.
-      const previous = [...this.members.values()].find((m) => m.groupInstanceId === request.groupInstanceId);
-      if (previous) {
-        this.removeMember(previous.memberId, ErrorCode.FENCED_INSTANCE_ID);
+    if (request.groupInstanceId !== null) {
+      const known = this.staticMembers.get(request.groupInstanceId);
+      // A known static member rejoining without its member id (a restart): it takes its place.
+      if (request.memberId === '' && known !== undefined)
+        return this.replaceStaticMember(known, request, reply);
+      if (request.memberId !== '') {
+        if (known !== undefined && known !== request.memberId) return fail(ErrorCode.FENCED_INSTANCE_ID);
+        if (!this.members.has(request.memberId)) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
       }
     }
+
+    let memberId = request.memberId;
     if (memberId === '') {
       memberId = `${request.clientId || 'member'}-${randomUUID()}`;
-      if (request.requireKnownMemberId) {
+      if (request.requireKnownMemberId && request.groupInstanceId === null) {
         const expiry = setTimeout(() => this.pendingMemberIds.delete(memberId), request.sessionTimeoutMs);
         expiry.unref();
         this.pendingMemberIds.set(memberId, expiry);
@@ -149,11 +156,75 @@ export class ConsumerGroup {
         sessionTimer: null,
       };
       this.members.set(memberId, member);
+      if (request.groupInstanceId !== null) this.staticMembers.set(request.groupInstanceId, memberId);
       this.protocolType = request.protocolType;
       this.onChange(this, `member ${memberId} joined`);
     }
     this.prepareRebalance(`join of ${memberId}`);
     this.maybeCompleteJoin();
+  }
+
+  /**
+   * A static member restarted (same group.instance.id, no member id): the new incarnation gets a new
+   * member id and the old one's place, assignment included. In a Stable group whose subscriptions and
+   * protocol stay the same nobody rebalances; it syncs at the current generation and gets its old
+   * assignment. The old incarnation is fenced (FENCED_INSTANCE_ID on its next request).
+   */
+  private replaceStaticMember(
+    oldId: string,
+    request: JoinRequest,
+    reply: (result: JoinResult) => void,
+  ): void {
+    const old = this.members.get(oldId)!;
+    const memberId = `${request.clientId || 'member'}-${randomUUID()}`;
+    // The old leader id is answered so that the new incarnation does not compute an assignment that a
+    // Stable group would never hand out.
+    const leaderBefore = this.leaderId ?? '';
+    this.clearSessionTimer(old);
+    old.awaitingJoin?.(this.errorJoin(oldId, ErrorCode.FENCED_INSTANCE_ID));
+    old.awaitingSync?.({ errorCode: ErrorCode.FENCED_INSTANCE_ID, assignment: EMPTY });
+    const subscriptionChanged = !sameSubscription(this.protocolType, old.protocols, request.protocols);
+    const member: Member = {
+      ...old,
+      memberId,
+      clientId: request.clientId,
+      clientHost: request.clientHost,
+      sessionTimeoutMs: request.sessionTimeoutMs,
+      rebalanceTimeoutMs: request.rebalanceTimeoutMs,
+      protocols: request.protocols,
+      awaitingJoin: null,
+      awaitingSync: null,
+      sessionTimer: null,
+    };
+    this.members.delete(oldId);
+    this.members.set(memberId, member);
+    this.staticMembers.set(request.groupInstanceId!, memberId);
+    if (this.leaderId === oldId) this.leaderId = memberId;
+    this.onChange(
+      this,
+      `static member ${request.groupInstanceId} rejoined as ${memberId}, replacing ${oldId}`,
+    );
+    if (this.state === 'Stable' && !subscriptionChanged && this.selectProtocol() === this.protocolName) {
+      this.touch(member);
+      return reply({
+        errorCode: 0,
+        generationId: this.generationId,
+        protocolName: this.protocolName ?? '',
+        leader: leaderBefore,
+        memberId,
+        members: [],
+      });
+    }
+    member.awaitingJoin = reply;
+    this.prepareRebalance(`static member ${request.groupInstanceId} rejoined`);
+    this.maybeCompleteJoin();
+  }
+
+  /** FENCED_INSTANCE_ID when `groupInstanceId` now belongs to another incarnation, else 0. */
+  private fencing(memberId: string, groupInstanceId: string | null): number {
+    if (groupInstanceId === null) return 0;
+    const current = this.staticMembers.get(groupInstanceId);
+    return current !== undefined && current !== memberId ? ErrorCode.FENCED_INSTANCE_ID : 0;
   }
 
   // ---- SyncGroup --------------------------------------------------------------------------------
@@ -163,10 +234,13 @@ export class ConsumerGroup {
     generationId: number,
     assignments: ReadonlyArray<{ memberId: string; assignment: Buffer }>,
     reply: (result: SyncResult) => void,
+    groupInstanceId: string | null = null,
   ): void {
     const fail = (errorCode: number): void => reply({ errorCode, assignment: EMPTY });
     const member = this.members.get(memberId);
     if (this.state === 'Dead') return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    const fenced = this.fencing(memberId, groupInstanceId);
+    if (fenced !== 0) return fail(fenced);
     if (!member) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
     if (generationId !== this.generationId) return fail(ErrorCode.ILLEGAL_GENERATION);
     if (this.state === 'PreparingRebalance' || this.state === 'Empty')
@@ -192,8 +266,10 @@ export class ConsumerGroup {
 
   // ---- Heartbeat / LeaveGroup --------------------------------------------------------------------
 
-  heartbeat(memberId: string, generationId: number): number {
+  heartbeat(memberId: string, generationId: number, groupInstanceId: string | null = null): number {
     if (this.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const fenced = this.fencing(memberId, groupInstanceId);
+    if (fenced !== 0) return fenced;
     const member = this.members.get(memberId);
     if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
     if (this.state === 'PreparingRebalance' || this.state === 'CompletingRebalance') {
@@ -205,11 +281,17 @@ export class ConsumerGroup {
     return 0;
   }
 
-  /** Removes a member that leaves; the remaining members rebalance. */
+  /**
+   * Removes a member that leaves; the remaining members rebalance. LeaveGroup v3+ names static members
+   * by instance id (member id '' = whichever incarnation holds it; another id is FENCED_INSTANCE_ID).
+   */
   leave(memberId: string, groupInstanceId: string | null): number {
     let id = memberId;
-    if (id === '' && groupInstanceId !== null) {
-      id = [...this.members.values()].find((m) => m.groupInstanceId === groupInstanceId)?.memberId ?? '';
+    if (groupInstanceId !== null) {
+      const current = this.staticMembers.get(groupInstanceId);
+      if (current === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+      if (id !== '' && id !== current) return ErrorCode.FENCED_INSTANCE_ID;
+      id = current;
     }
     if (!this.members.has(id)) return ErrorCode.UNKNOWN_MEMBER_ID;
     this.removeMember(id, ErrorCode.UNKNOWN_MEMBER_ID);
@@ -220,8 +302,10 @@ export class ConsumerGroup {
   // ---- offsets ----------------------------------------------------------------------------------
 
   /** Whether an OffsetCommit from this member/generation may write (0) or the error to return. */
-  commitError(memberId: string, generationId: number): number {
+  commitError(memberId: string, generationId: number, groupInstanceId: string | null = null): number {
     if (this.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const fenced = this.fencing(memberId, groupInstanceId);
+    if (fenced !== 0) return fenced;
     if (generationId < 0 && memberId === '') {
       // A "simple" commit (no group membership): only while nobody is in the group.
       return this.members.size === 0 ? 0 : ErrorCode.UNKNOWN_MEMBER_ID;
@@ -359,6 +443,8 @@ export class ConsumerGroup {
     if (!member) return;
     this.clearSessionTimer(member);
     this.members.delete(memberId);
+    if (member.groupInstanceId !== null && this.staticMembers.get(member.groupInstanceId) === memberId)
+      this.staticMembers.delete(member.groupInstanceId);
     member.awaitingJoin?.(this.errorJoin(memberId, waiterError || ErrorCode.UNKNOWN_MEMBER_ID));
     member.awaitingSync?.({ errorCode: waiterError || ErrorCode.UNKNOWN_MEMBER_ID, assignment: EMPTY });
     member.awaitingJoin = null;
@@ -397,6 +483,24 @@ export class ConsumerGroup {
     if (this.rebalanceTimer) clearTimeout(this.rebalanceTimer);
     this.rebalanceTimer = null;
   }
+}
+
+/** Same consumer subscriptions (topic lists) per protocol; other protocol types compare metadata. */
+function sameSubscription(
+  protocolType: string | null,
+  a: readonly JoinProtocol[],
+  b: readonly JoinProtocol[],
+): boolean {
+  if (protocolType !== 'consumer') return sameProtocols(a, b);
+  const topics = (p: JoinProtocol) => subscribedTopics(p.metadata)?.slice().sort().join(',') ?? null;
+  return (
+    a.length === b.length &&
+    a.every((p, i) => {
+      const q = b[i]!;
+      const [ta, tb] = [topics(p), topics(q)];
+      return p.name === q.name && (ta === null || tb === null ? p.metadata.equals(q.metadata) : ta === tb);
+    })
+  );
 }
 
 function sameProtocols(a: readonly JoinProtocol[], b: readonly JoinProtocol[]): boolean {

@@ -7,7 +7,7 @@ import {
   type OffsetResetSpec,
   type PlannedReset,
 } from '../../consumer/group-admin.js';
-import { ErrorCode, KafkaProtocolError } from '../../protocol/errors.js';
+import { ErrorCode, errorByCode, KafkaProtocolError } from '../../protocol/errors.js';
 import {
   addZooKeeperOnlyOptions,
   DEFAULT_ZOOKEEPER,
@@ -16,6 +16,7 @@ import {
   runCommand,
   UserError,
 } from './client-options.js';
+import type { GroupKind } from '../../coordinator/group-kind.js';
 import { describeCoordinatorGroup, type CoordinatorGroupView } from './coordinator-group-members.js';
 
 interface GroupOptions {
@@ -94,10 +95,26 @@ function show(value: bigint | null): string {
   return value === null ? '-' : String(value);
 }
 
-function describeText(description: GroupDescription): string {
+/**
+ * Which kind of group serves the id now (coordinator/group-kind.ts): ZooKeeper members, Kafka-protocol
+ * members on a coordinator broker, or nobody (offsets only).
+ */
+type LiveKind = GroupKind | 'inactive';
+
+function liveKind(description: GroupDescription, coordinator: CoordinatorGroupView | null): LiveKind {
+  if (description.members.length > 0) return 'zookeeper';
+  if (coordinator !== null && coordinator.members.length > 0) return 'broker-coordinated';
+  return 'inactive';
+}
+
+function describeText(description: GroupDescription, kind: LiveKind): string {
+  const generation = description.generation === null ? '' : `, generation ${description.generation}`;
   const title =
-    `GROUP ${description.group}: ${description.members.length} live member(s)` +
-    (description.generation === null ? '' : `, generation ${description.generation}`);
+    kind === 'zookeeper'
+      ? `GROUP ${description.group}: ZooKeeper group, ${description.members.length} live member(s)${generation}`
+      : kind === 'broker-coordinated'
+        ? `GROUP ${description.group}: broker-coordinated group (members on the coordinator, below)`
+        : `GROUP ${description.group}: no live members${generation}`;
   const rows = description.partitions.map((p) => [
     p.topic,
     String(p.partition),
@@ -134,7 +151,7 @@ function resetSpec(options: ResetOptions): OffsetResetSpec {
   return chosen[0]!;
 }
 
-/** `sluice groups list|describe|reset-offsets|delete`, like kafka-consumer-groups. */
+/** `sluice groups list|describe|reset-offsets|delete|delete-offsets`, like kafka-consumer-groups. */
 export function registerGroupsCommand(program: Command): void {
   const groups = program.command('groups').description('inspect and manage ZooKeeper consumer groups');
 
@@ -173,6 +190,7 @@ export function registerGroupsCommand(program: Command): void {
           console.log(
             JSON.stringify({
               ...description,
+              kind: liveKind(description, coordinator),
               coordinator,
               partitions: description.partitions.map((p) => ({
                 ...p,
@@ -183,7 +201,7 @@ export function registerGroupsCommand(program: Command): void {
             }),
           );
         else {
-          console.log(describeText(description));
+          console.log(describeText(description, liveKind(description, coordinator)));
           // The coordinator knows every group with committed offsets (as "Empty"); its section says
           // something only when Kafka-protocol members are there, or it alone knows the group.
           const zooKeeperOnly = description.members.length > 0 || description.partitions.length > 0;
@@ -246,6 +264,60 @@ export function registerGroupsCommand(program: Command): void {
       }),
     ),
   );
+
+  registerDeleteOffsets(groups);
+}
+
+function registerDeleteOffsets(groups: Command): void {
+  withGroupOptions(
+    groups
+      .command('delete-offsets')
+      .description(
+        'delete a group’s committed offsets for a topic (refused for topics its live members consume)',
+      )
+      .argument('[group]', 'group id')
+      .option('--group <id>', 'the group, as kafka-consumer-groups takes it (instead of the argument)')
+      .requiredOption(
+        '--topic <topic[:partitions]>',
+        'the topic, or topic:0,1 for some partitions',
+        topicPartitions,
+      ),
+  ).action(
+    (argument: string | undefined, options: GroupOptions & { topic: ReturnType<typeof topicPartitions> }) =>
+      runCommand('groups delete-offsets', () =>
+        withGroups(options, async (admin) => {
+          const group = groupFrom(argument, options.group, 'groups delete-offsets');
+          const { topic, partitions } = options.topic;
+          const results = await admin.deleteOffsets(group, topic, partitions).catch((error: unknown) => {
+            if (error instanceof KafkaProtocolError && error.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+              throw new UserError(`topic ${topic} does not exist`);
+            throw error;
+          });
+          const status = (code: number) =>
+            code === 0 ? 'Successful' : `Error: ${new KafkaProtocolError(code).message}`;
+          if (options.output === 'json')
+            console.log(
+              JSON.stringify({
+                group,
+                partitions: results.map((r) => ({
+                  ...r,
+                  error: r.errorCode === 0 ? null : errorByCode(r.errorCode)?.name,
+                })),
+              }),
+            );
+          else
+            console.log(
+              table(
+                ['TOPIC', 'PARTITION', 'STATUS'],
+                results.map((r) => [r.topic, String(r.partition), status(r.errorCode)]),
+              ),
+            );
+          const failed = results.filter((r) => r.errorCode !== 0).length;
+          if (failed > 0)
+            throw new UserError(`${failed} of ${results.length} partition(s) kept their offsets`);
+        }),
+      ),
+  );
 }
 
 /** Members of a broker-coordinated group are not in ZooKeeper: ask the coordinator before writing. */
@@ -255,6 +327,16 @@ async function refuseWhileCoordinatorMembers(options: GroupOptions, group: strin
     throw new UserError(
       `group ${group} has ${view.members.length} live member(s) on coordinator broker ${view.coordinator}; stop them first`,
     );
+}
+
+/** `--topic t` or `--topic t:0,2` (kafka-consumer-groups' spelling). */
+function topicPartitions(value: string): { topic: string; partitions: number[] | null } {
+  const colon = value.lastIndexOf(':');
+  if (colon < 0) return { topic: value, partitions: null };
+  const list = value.slice(colon + 1).split(',');
+  if (!list.every((p) => /^\d+$/.test(p.trim())))
+    throw new InvalidArgumentError('must be TOPIC or TOPIC:PARTITION[,PARTITION…]');
+  return { topic: value.slice(0, colon), partitions: list.map((p) => Number(p.trim())) };
 }
 
 function printPlan(plan: readonly PlannedReset[], options: ResetOptions, group: string): void {

@@ -121,6 +121,12 @@ import {
   type DeleteGroupsRequest,
   type DeleteGroupsResponse,
 } from './delete-groups.js';
+import {
+  offsetDeleteRequest,
+  offsetDeleteResponse,
+  type OffsetDeleteRequest,
+  type OffsetDeleteResponse,
+} from './offset-delete.js';
 
 /** One API: its key, name, the version range sluice speaks, and its request/response declarations. */
 export interface ApiDescriptor {
@@ -170,6 +176,7 @@ export const API_DESCRIPTORS: readonly ApiDescriptor[] = [
   api(describeConfigsRequest, describeConfigsResponse),
   api(saslAuthenticateRequest, saslAuthenticateResponse),
   api(deleteGroupsRequest, deleteGroupsResponse),
+  api(offsetDeleteRequest, offsetDeleteResponse),
 ];
 
 const byKey = new Map(API_DESCRIPTORS.map((d) => [d.apiKey, d]));
@@ -203,6 +210,7 @@ export const ApiKey = {
   DescribeConfigs: 32,
   SaslAuthenticate: 36,
   DeleteGroups: 42,
+  OffsetDelete: 47,
 } as const;
 export type ApiKey = (typeof ApiKey)[keyof typeof ApiKey];
 
@@ -230,6 +238,7 @@ export interface RequestBodies {
   32: DescribeConfigsRequest;
   36: SaslAuthenticateRequest;
   42: DeleteGroupsRequest;
+  47: OffsetDeleteRequest;
 }
 
 /** Response body type per api key. */
@@ -256,6 +265,7 @@ export interface ResponseBodies {
   32: DescribeConfigsResponse;
   36: SaslAuthenticateResponse;
   42: DeleteGroupsResponse;
+  47: OffsetDeleteResponse;
 }
 
 export type {
@@ -303,6 +313,8 @@ export type {
   SaslAuthenticateResponse,
   DeleteGroupsRequest,
   DeleteGroupsResponse,
+  OffsetDeleteRequest,
+  OffsetDeleteResponse,
 };
 export {
   produceRequest,
@@ -349,4 +361,6 @@ export {
   saslAuthenticateResponse,
   deleteGroupsRequest,
   deleteGroupsResponse,
+  offsetDeleteRequest,
+  offsetDeleteResponse,
 };

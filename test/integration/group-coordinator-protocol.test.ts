@@ -7,7 +7,12 @@ import { ClusterState } from '../../coordinator/cluster-state.js';
 import { ZooKeeperSession } from '../../coordinator/zk-session.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { waitFor } from '../support/wait.js';
-import { RawKafkaConnection, startBrokerHarness, type BrokerHarness } from './broker-test-support.js';
+import {
+  createTopic,
+  RawKafkaConnection,
+  startBrokerHarness,
+  type BrokerHarness,
+} from './broker-test-support.js';
 
 /**
  * The group APIs on the wire, two in-process brokers on one embedded coordinator: FindCoordinator
@@ -43,6 +48,8 @@ beforeAll(async () => {
       what: 'both brokers live',
     });
   }
+  // Commits for partitions the cluster does not have are refused (3): the offsets below go to 't'.
+  expect(await createTopic(c1, 't', 2)).toBe(0);
 }, 60_000);
 
 afterAll(async () => {

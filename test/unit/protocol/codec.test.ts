@@ -243,6 +243,7 @@ describe('declarations', () => {
       [32, 0, 2, null],
       [36, 0, 2, 2],
       [42, 0, 2, 2],
+      [47, 0, 0, null],
     ];
     expect(API_DESCRIPTORS.map((a) => [a.apiKey, a.minVersion, a.maxVersion, a.flexibleFrom])).toEqual(table);
     expect(apiDescriptor(99)).toBeUndefined();

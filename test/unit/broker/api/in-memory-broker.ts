@@ -13,6 +13,7 @@ import { ProducerStates } from '../../../../broker/producer-state/producer-state
 import type { Partition } from '../../../../broker/replica/partition.js';
 import { ReplicaManager } from '../../../../broker/replica/replica-manager.js';
 import type { ClusterState } from '../../../../coordinator/cluster-state.js';
+import { ZooKeeperError } from '../../../../coordinator/zk-errors.js';
 import type { PartitionState } from '../../../../coordinator/zk-paths.js';
 import { componentLogger } from '../../../../log/logger.js';
 import type { ApiKey, RequestBodies, ResponseBodies } from '../../../../protocol/index.js';
@@ -178,6 +179,7 @@ function inMemoryClusterState(): ClusterState {
       nextBlock += 1000n;
       return Promise.resolve({ brokerId, blockStart, blockEnd: blockStart + 999n });
     },
+    session: inMemoryZnodes(),
   };
   return new Proxy(state, {
     get(target, property) {
@@ -186,6 +188,43 @@ function inMemoryClusterState(): ClusterState {
       throw new Error(`the in-memory cluster state has no ${String(property)}`);
     },
   }) as unknown as ClusterState;
+}
+
+/** The znode operations the group coordinator's group-kind marker uses: paths only, no data. */
+function inMemoryZnodes() {
+  const NONODE = -101;
+  const NODEEXISTS = -110;
+  const paths = new Set<string>(['/']);
+  const parentOf = (path: string) => path.slice(0, path.lastIndexOf('/')) || '/';
+  return {
+    ensurePath(path: string) {
+      for (let at = path.indexOf('/', 1); at !== -1; at = path.indexOf('/', at + 1))
+        paths.add(path.slice(0, at));
+      paths.add(path);
+      return Promise.resolve();
+    },
+    create(path: string) {
+      if (paths.has(path)) return Promise.reject(new ZooKeeperError(NODEEXISTS, path, 'create'));
+      if (!paths.has(parentOf(path))) return Promise.reject(new ZooKeeperError(NONODE, path, 'create'));
+      paths.add(path);
+      return Promise.resolve(path);
+    },
+    delete(path: string) {
+      if (!paths.delete(path)) return Promise.reject(new ZooKeeperError(NONODE, path, 'delete'));
+      return Promise.resolve();
+    },
+    exists(path: string) {
+      return Promise.resolve(paths.has(path) ? {} : null);
+    },
+    getChildren(path: string) {
+      if (!paths.has(path)) return Promise.reject(new ZooKeeperError(NONODE, path, 'getChildren'));
+      const prefix = path === '/' ? '/' : `${path}/`;
+      const children = [...paths].filter(
+        (p) => p.startsWith(prefix) && !p.slice(prefix.length).includes('/') && p !== path,
+      );
+      return Promise.resolve({ children: children.map((p) => p.slice(prefix.length)) });
+    },
+  };
 }
 
 /** A service the handler under test must not use: any use throws, naming it. */
