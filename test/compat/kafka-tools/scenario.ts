@@ -1,0 +1,180 @@
+import { KafkaTool, type ToolDriver, type ToolResult } from '../../support/kafka-tools.js';
+
+/**
+ * The tool commands the differential tier runs, in order, against Apache Kafka and against sluice.
+ * Each step's output is normalised (ids, hosts, ports, column widths) before the two are compared.
+ */
+export interface Step {
+  /** Stable name: the allow-list and the docs table refer to it. */
+  name: string;
+  /** The command as a user would type it (docs). */
+  command: string;
+  main: string;
+  args: (bootstrap: string) => string[];
+  stdin?: string;
+  /** Lines whose order is not defined (records from several partitions, listings). */
+  unordered?: boolean;
+}
+
+export const TOPIC = 'kt-diff';
+export const GROUP = 'kt-diff-g';
+const RECORDS = ['k0:v0', 'k1:v1', 'k2:v2', 'k3:v3', 'k4:v4', 'k5:v5'];
+
+const bs = (bootstrap: string) => ['--bootstrap-server', bootstrap];
+const topics = (name: string, command: string, args: string[], unordered = false): Step => ({
+  name,
+  command: `kafka-topics.sh ${command}`,
+  main: KafkaTool.topics,
+  args: (b) => [...bs(b), ...args],
+  unordered,
+});
+const groups = (name: string, command: string, args: string[]): Step => ({
+  name,
+  command: `kafka-consumer-groups.sh ${command}`,
+  main: KafkaTool.consumerGroups,
+  args: (b) => [...bs(b), ...args],
+  unordered: true,
+});
+const configs = (name: string, command: string, args: string[]): Step => ({
+  name,
+  command: `kafka-configs.sh ${command}`,
+  main: KafkaTool.configs,
+  args: (b) => [...bs(b), ...args],
+  unordered: true,
+});
+
+export const steps: Step[] = [
+  topics('topics-create', '--create --partitions 3', [
+    '--create',
+    '--topic',
+    TOPIC,
+    '--partitions',
+    '3',
+    '--replication-factor',
+    '1',
+  ]),
+  topics('topics-create-existing', '--create (topic exists)', ['--create', '--topic', TOPIC, '--partitions', '3']),
+  topics('topics-list', '--list', ['--list'], true),
+  topics('topics-describe', '--describe --topic', ['--describe', '--topic', TOPIC]),
+  topics('topics-describe-missing', '--describe (no such topic)', ['--describe', '--topic', 'kt-no-such-topic']),
+  {
+    name: 'console-producer',
+    command: 'kafka-console-producer.sh --property parse.key=true',
+    main: KafkaTool.consoleProducer,
+    args: (b) => [...bs(b), '--topic', TOPIC, '--property', 'parse.key=true', '--property', 'key.separator=:'],
+    stdin: RECORDS.join('\n') + '\n',
+  },
+  {
+    name: 'console-consumer-group',
+    command: 'kafka-console-consumer.sh --group --from-beginning --max-messages',
+    main: KafkaTool.consoleConsumer,
+    args: (b) => [
+      ...bs(b),
+      '--topic',
+      TOPIC,
+      '--group',
+      GROUP,
+      '--from-beginning',
+      '--max-messages',
+      String(RECORDS.length),
+      '--timeout-ms',
+      '30000',
+      '--property',
+      'print.key=true',
+      '--property',
+      'print.partition=true',
+    ],
+    unordered: true,
+  },
+  groups('groups-list', '--list', ['--list']),
+  groups('groups-describe-offsets', '--describe --offsets', ['--describe', '--group', GROUP, '--offsets']),
+  groups('groups-describe-members', '--describe --members', ['--describe', '--group', GROUP, '--members']),
+  groups('groups-describe-state', '--describe --state', ['--describe', '--group', GROUP, '--state']),
+  groups('groups-reset-offsets', '--reset-offsets --to-earliest --execute', [
+    '--reset-offsets',
+    '--group',
+    GROUP,
+    '--topic',
+    TOPIC,
+    '--to-earliest',
+    '--execute',
+  ]),
+  groups('groups-describe-after-reset', '--describe --offsets (after reset)', [
+    '--describe',
+    '--group',
+    GROUP,
+    '--offsets',
+  ]),
+  groups('groups-delete-offsets', '--delete-offsets --topic', ['--delete-offsets', '--group', GROUP, '--topic', TOPIC]),
+  groups('groups-delete', '--delete --group', ['--delete', '--group', GROUP]),
+  groups('groups-list-after-delete', '--list (after delete)', ['--list']),
+  configs('configs-describe-topic', '--describe --entity-type topics', [
+    '--describe',
+    '--entity-type',
+    'topics',
+    '--entity-name',
+    TOPIC,
+  ]),
+  configs('configs-describe-topic-all', '--describe --all --entity-type topics', [
+    '--describe',
+    '--all',
+    '--entity-type',
+    'topics',
+    '--entity-name',
+    TOPIC,
+  ]),
+  configs('configs-describe-broker', '--describe --entity-type brokers', [
+    '--describe',
+    '--entity-type',
+    'brokers',
+    '--entity-name',
+    '1',
+  ]),
+  topics('topics-delete', '--delete --topic', ['--delete', '--topic', TOPIC]),
+];
+
+/** A step's outcome in comparable form: exit status and normalised output lines. */
+export interface Outcome {
+  code: number | string;
+  lines: string[];
+}
+
+/** Runs every step in order against one cluster. */
+export async function runSteps(driver: ToolDriver, bootstrap: string): Promise<Map<string, ToolResult>> {
+  const results = new Map<string, ToolResult>();
+  for (const step of steps) {
+    results.set(step.name, await driver.run(step.main, step.args(bootstrap), { stdin: step.stdin ?? '' }));
+  }
+  return results;
+}
+
+/** Ids, hosts, ports, timings and column widths aside, what a user would see. */
+export function normalise(step: Step, result: ToolResult, bootstrap: string): Outcome {
+  const [host, port] = bootstrap.split(':') as [string, string];
+  const text = (result.stdout + '\n' + result.stderr)
+    .replaceAll(bootstrap, 'HOST:PORT')
+    .replaceAll(`${host}/${port}`, 'HOST:PORT')
+    .replace(/\/?127\.0\.0\.1(:\d+)?/g, 'HOST')
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, 'UUID')
+    .replace(/TopicId: \S+/g, 'TopicId: ID')
+    .replace(/\b\d{10,}\b/g, 'N');
+  let lines = text
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).join(' '))
+    .filter((line) => line !== '')
+    // The hint about KIP-848 is the client's, printed whatever the broker is.
+    .filter((line) => !line.startsWith('The consumer rebalance protocol (KIP-848)'));
+  if (step.unordered) lines = [...lines].sort();
+  return { code: result.code, lines };
+}
+
+/** Lines only in one of the two outcomes (and the exit statuses when they differ). */
+export function difference(kafka: Outcome, sluice: Outcome): string[] {
+  const diff: string[] = [];
+  if (kafka.code !== sluice.code) diff.push(`exit status: Kafka ${kafka.code}, sluice ${sluice.code}`);
+  const inSluice = new Set(sluice.lines);
+  const inKafka = new Set(kafka.lines);
+  for (const line of kafka.lines) if (!inSluice.has(line)) diff.push(`only Kafka:  ${line}`);
+  for (const line of sluice.lines) if (!inKafka.has(line)) diff.push(`only sluice: ${line}`);
+  return diff;
+}
