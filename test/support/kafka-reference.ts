@@ -68,7 +68,12 @@ export async function startKafkaReference(
     ...overrides,
   };
   const properties = join(dir, 'server.properties');
-  await writeFile(properties, Object.entries(config).map(([k, v]) => `${k}=${v}\n`).join(''));
+  await writeFile(
+    properties,
+    Object.entries(config)
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join(''),
+  );
 
   const clusterId = randomBytes(16).toString('base64url');
   const format = await driver.run(KafkaTool.storage, ['format', '-t', clusterId, '-c', properties]);
@@ -83,7 +88,8 @@ export async function startKafkaReference(
   });
   const close = async () => {
     try {
-      if (kafka.child.pid !== undefined && kafka.child.exitCode === null) process.kill(-kafka.child.pid, 'SIGTERM');
+      if (kafka.child.pid !== undefined && kafka.child.exitCode === null)
+        process.kill(-kafka.child.pid, 'SIGTERM');
       await kafka.kill('SIGTERM', 30_000);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -91,7 +97,11 @@ export async function startKafkaReference(
   };
   try {
     await Promise.race([
-      waitFor(() => canConnect(port), { timeoutMs: 120_000, intervalMs: 200, what: 'Apache Kafka to listen' }),
+      waitFor(() => canConnect(port), {
+        timeoutMs: 120_000,
+        intervalMs: 200,
+        what: 'Apache Kafka to listen',
+      }),
       kafka.exited.then((code) => {
         throw new Error(`Apache Kafka exited (${code}) while starting:\n${kafka.stderr().slice(-4000)}`);
       }),

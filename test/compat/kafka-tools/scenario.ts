@@ -53,15 +53,33 @@ export const steps: Step[] = [
     '--replication-factor',
     '1',
   ]),
-  topics('topics-create-existing', '--create (topic exists)', ['--create', '--topic', TOPIC, '--partitions', '3']),
+  topics('topics-create-existing', '--create (topic exists)', [
+    '--create',
+    '--topic',
+    TOPIC,
+    '--partitions',
+    '3',
+  ]),
   topics('topics-list', '--list', ['--list'], true),
   topics('topics-describe', '--describe --topic', ['--describe', '--topic', TOPIC]),
-  topics('topics-describe-missing', '--describe (no such topic)', ['--describe', '--topic', 'kt-no-such-topic']),
+  topics('topics-describe-missing', '--describe (no such topic)', [
+    '--describe',
+    '--topic',
+    'kt-no-such-topic',
+  ]),
   {
     name: 'console-producer',
     command: 'kafka-console-producer.sh --property parse.key=true',
     main: KafkaTool.consoleProducer,
-    args: (b) => [...bs(b), '--topic', TOPIC, '--property', 'parse.key=true', '--property', 'key.separator=:'],
+    args: (b) => [
+      ...bs(b),
+      '--topic',
+      TOPIC,
+      '--property',
+      'parse.key=true',
+      '--property',
+      'key.separator=:',
+    ],
     stdin: RECORDS.join('\n') + '\n',
   },
   {
@@ -105,7 +123,13 @@ export const steps: Step[] = [
     GROUP,
     '--offsets',
   ]),
-  groups('groups-delete-offsets', '--delete-offsets --topic', ['--delete-offsets', '--group', GROUP, '--topic', TOPIC]),
+  groups('groups-delete-offsets', '--delete-offsets --topic', [
+    '--delete-offsets',
+    '--group',
+    GROUP,
+    '--topic',
+    TOPIC,
+  ]),
   groups('groups-delete', '--delete --group', ['--delete', '--group', GROUP]),
   groups('groups-list-after-delete', '--list (after delete)', ['--list']),
   configs('configs-describe-topic', '--describe --entity-type topics', [
@@ -157,6 +181,8 @@ export function normalise(step: Step, result: ToolResult, bootstrap: string): Ou
     .replace(/\/?127\.0\.0\.1(:\d+)?/g, 'HOST')
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, 'UUID')
     .replace(/TopicId: \S+/g, 'TopicId: ID')
+    // The driver names each tool's thread after its request number.
+    .replace(/\[tool-\d+\]/g, '[tool]')
     .replace(/\b\d{10,}\b/g, 'N');
   let lines = text
     .split('\n')
