@@ -8,6 +8,7 @@ import { dispatchRequest, type DispatchOutcome } from './request-dispatcher.js';
 
 export interface ConnectionOptions {
   listenerName: string;
+  clientHost: string;
   maxFrameBytes: number;
   idleTimeoutMs: number;
   registry: ApiRegistry;
@@ -111,6 +112,7 @@ export class BrokerConnection {
           this.options.registry,
           this.options.broker,
           this.options.listenerName,
+          this.options.clientHost,
           this.abort.signal,
           produce ? appended : undefined,
         );

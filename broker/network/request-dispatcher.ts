@@ -34,6 +34,7 @@ export async function dispatchRequest(
   registry: ApiRegistry,
   broker: BrokerServices,
   listenerName: string,
+  clientHost: string,
   signal: AbortSignal,
   appended?: () => void,
 ): Promise<DispatchOutcome> {
@@ -68,7 +69,7 @@ export async function dispatchRequest(
   const { header, body } = request;
   let response: ResponseBodies[ApiKey] | null;
   try {
-    const context: PipelinedRequestContext = { header, listenerName, signal, appended };
+    const context: PipelinedRequestContext = { header, listenerName, clientHost, signal, appended };
     response = await handler.handle(body as never, context as never, broker);
   } catch (error) {
     broker.logger.error(
