@@ -163,8 +163,7 @@ class ControllerService extends EventEmitter<ControllerEvents> implements Contro
     try {
       await this.cluster.createTopic(name, assignment, options.config ?? {});
     } catch (error) {
-      if (isZooKeeperError(error, 'NODEEXISTS'))
-        throw topicExistsError(name);
+      if (isZooKeeperError(error, 'NODEEXISTS')) throw topicExistsError(name);
       throw error;
     }
     this.logger.info({ topic: name, assignment }, 'topic created');

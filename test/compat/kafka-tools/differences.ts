@@ -31,6 +31,29 @@ export const knownDifferences: KnownDifference[] = [
       'sluice lists 6 topic configs where Kafka lists about 35, and names the topic key instead of the broker key as the DEFAULT_CONFIG synonym (`cleanup.policy` for `log.cleanup.policy`); `flush.ms=null`',
     why: 'DescribeConfigs answers only the topic configs sluice implements, with its own synonym names; the full default set is the wire-edges branch’s work',
   },
+  {
+    step: 'configs-describe-broker-all',
+    differs:
+      'sluice lists about 40 broker configs (the ones it implements, plus `log.dir=./data/broker-0`-style defaults of its own) where Kafka lists several hundred',
+    why: 'DescribeConfigs for a broker answers sluice’s own config set; Kafka-only settings (KRaft, transactions, SASL, quotas, remote storage, …) do not exist in sluice',
+  },
+  {
+    step: 'groups-describe-missing',
+    differs:
+      '`Error: Consumer group … does not exist.` where Kafka prints `Error: Executing consumer group command failed due to …GroupIdNotFoundException: Group … not found.` (and a stack trace)',
+    why: 'sluice serves DescribeGroups up to v5, which answers an unknown group as state Dead; v6 (KIP-1043, Kafka 4.0) answers GROUP_ID_NOT_FOUND (69) with an error message. Closing it: declare v6 (per-group `ErrorMessage`) and answer 69 for a group that does not exist',
+  },
+  {
+    step: 'topics-alter-partitions',
+    differs: 'exit 1, `The node does not support CREATE_PARTITIONS` where Kafka adds the partition',
+    why: 'sluice does not serve CreatePartitions (API 37)',
+  },
+  {
+    step: 'configs-alter-topic',
+    differs:
+      'exit 1, `The INCREMENTAL_ALTER_CONFIGS API is not supported by the cluster` where Kafka updates the topic',
+    why: 'sluice does not serve IncrementalAlterConfigs (API 44) or AlterConfigs (API 33); topic configs are set at creation (`--config`) only',
+  },
 ];
 
 export const TABLE_START =

@@ -1,4 +1,12 @@
-import { KafkaTool, type ToolDriver, type ToolResult } from '../../support/kafka-tools.js';
+import { join } from 'node:path';
+import {
+  jvmOptions,
+  KafkaTool,
+  kafkaToolsDir,
+  type ToolDriver,
+  type ToolResult,
+} from '../../support/kafka-tools.js';
+import { startProcess, type RunningProcess } from '../../support/processes.js';
 
 /**
  * The tool commands the differential tier runs, in order, against Apache Kafka and against sluice.
@@ -14,10 +22,18 @@ export interface Step {
   stdin?: string;
   /** Lines whose order is not defined (records from several partitions, listings). */
   unordered?: boolean;
+  /**
+   * Runs while the Java client (ClientCheck.java) is a live member of LIVE_GROUP. The first such step
+   * starts it (after it has produced and consumed); the first step after them lets it leave.
+   */
+  live?: boolean;
 }
 
 export const TOPIC = 'kt-diff';
 export const GROUP = 'kt-diff-g';
+export const LIVE_TOPIC = 'kt-live';
+export const LIVE_GROUP = 'kt-live-g';
+const LIVE_RECORDS = 120;
 const RECORDS = ['k0:v0', 'k1:v1', 'k2:v2', 'k3:v3', 'k4:v4', 'k5:v5'];
 
 const bs = (bootstrap: string) => ['--bootstrap-server', bootstrap];
@@ -154,7 +170,98 @@ export const steps: Step[] = [
     '--entity-name',
     '1',
   ]),
+  configs('configs-describe-broker-all', '--describe --all --entity-type brokers', [
+    '--describe',
+    '--all',
+    '--entity-type',
+    'brokers',
+    '--entity-name',
+    '1',
+  ]),
+  groups('groups-describe-missing', '--describe --state (no such group)', [
+    '--describe',
+    '--group',
+    'kt-no-such-group',
+    '--state',
+  ]),
+  groups('groups-delete-missing', '--delete (no such group)', ['--delete', '--group', 'kt-no-such-group']),
+  topics('topics-create-live', '--create (for the Java client)', [
+    '--create',
+    '--topic',
+    LIVE_TOPIC,
+    '--partitions',
+    '3',
+  ]),
+  {
+    ...groups('live-describe-members', '--describe --members (live Java consumer)', [
+      '--describe',
+      '--group',
+      LIVE_GROUP,
+      '--members',
+    ]),
+    live: true,
+  },
+  {
+    ...groups('live-describe-members-verbose', '--describe --members --verbose (live)', [
+      '--describe',
+      '--group',
+      LIVE_GROUP,
+      '--members',
+      '--verbose',
+    ]),
+    live: true,
+  },
+  {
+    ...groups('live-describe-state', '--describe --state (live)', [
+      '--describe',
+      '--group',
+      LIVE_GROUP,
+      '--state',
+    ]),
+    live: true,
+  },
+  {
+    ...groups('live-describe-offsets', '--describe --offsets (live)', [
+      '--describe',
+      '--group',
+      LIVE_GROUP,
+      '--offsets',
+    ]),
+    live: true,
+  },
+  groups('groups-delete-live-after', '--delete (after the member left)', ['--delete', '--group', LIVE_GROUP]),
+  topics('topics-alter-partitions', '--alter --partitions', [
+    '--alter',
+    '--topic',
+    TOPIC,
+    '--partitions',
+    '4',
+  ]),
+  configs('configs-alter-topic', '--alter --add-config', [
+    '--alter',
+    '--entity-type',
+    'topics',
+    '--entity-name',
+    TOPIC,
+    '--add-config',
+    'retention.ms=100000',
+  ]),
   topics('topics-delete', '--delete --topic', ['--delete', '--topic', TOPIC]),
+];
+
+/** The Java client's own step: what ClientCheck.java printed up to joining (produced, consumed, committed). */
+export const JAVA_CLIENT_STEP = 'java-client';
+
+/** Every compared outcome: the tool steps and the Java client's. */
+export const comparedSteps: Step[] = [
+  ...steps,
+  {
+    name: JAVA_CLIENT_STEP,
+    command: 'ClientCheck.java: idempotent acks=all producer, then a consumer group that commits',
+    main: '',
+    args: () => [],
+    unordered: true,
+  },
 ];
 
 /** A step's outcome in comparable form: exit status and normalised output lines. */
@@ -163,11 +270,42 @@ export interface Outcome {
   lines: string[];
 }
 
-/** Runs every step in order against one cluster. */
-export async function runSteps(driver: ToolDriver, bootstrap: string): Promise<Map<string, ToolResult>> {
+/** Runs every step in order against one cluster (the Java client joins around the live steps). */
+export async function runSteps(
+  driver: ToolDriver,
+  classpath: string,
+  bootstrap: string,
+): Promise<Map<string, ToolResult>> {
   const results = new Map<string, ToolResult>();
-  for (const step of steps) {
-    results.set(step.name, await driver.run(step.main, step.args(bootstrap), { stdin: step.stdin ?? '' }));
+  let member: RunningProcess | undefined;
+  try {
+    for (const step of steps) {
+      if (step.live && !member) {
+        member = startProcess(
+          'java',
+          [
+            ...jvmOptions,
+            '-cp',
+            classpath,
+            join(kafkaToolsDir, 'ClientCheck.java'),
+            bootstrap,
+            LIVE_TOPIC,
+            LIVE_GROUP,
+            String(LIVE_RECORDS),
+          ],
+          { stdio: ['pipe', 'pipe', 'pipe'] },
+        );
+        await member.waitForOutput('member ready', 120_000);
+        results.set(JAVA_CLIENT_STEP, { code: 0, stdout: member.stdout(), stderr: '' });
+      }
+      if (!step.live && member && member.child.exitCode === null) {
+        member.child.stdin!.end('leave\n');
+        await member.exited;
+      }
+      results.set(step.name, await driver.run(step.main, step.args(bootstrap), { stdin: step.stdin ?? '' }));
+    }
+  } finally {
+    await member?.kill('SIGKILL');
   }
   return results;
 }
