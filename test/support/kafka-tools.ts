@@ -26,6 +26,7 @@ export const KafkaTool = {
   consoleConsumer: 'org.apache.kafka.tools.consumer.ConsoleConsumer',
   consumerGroups: 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
   configs: 'org.apache.kafka.tools.ConfigCommand',
+  brokerApiVersions: 'org.apache.kafka.tools.BrokerApiVersionsCommand',
   storage: 'kafka.tools.StorageTool',
 } as const;
 
