@@ -21,15 +21,10 @@ export const knownDifferences: KnownDifference[] = [
     why: 'sluice has no topic ids (Metadata answers the zero UUID, so the tool omits it) and no DescribeTopicPartitions API (KIP-966; the tool falls back to Metadata, which carries no ELR). Kafka 4.x formats its storage with a cluster-wide dynamic `min.insync.replicas`, which the tool shows as a non-default topic config; sluice reports it as a default',
   },
   {
-    step: 'groups-delete-offsets',
-    differs: '`Error: … UNSUPPORTED_VERSION … The node does not support OFFSET_DELETE` where Kafka deletes',
-    why: 'sluice does not serve OffsetDelete (API 47) yet; the groups-edges branch adds it (then this entry goes)',
-  },
-  {
     step: 'configs-describe-topic-all',
     differs:
-      'sluice lists 6 topic configs where Kafka lists about 35, and names the topic key instead of the broker key as the DEFAULT_CONFIG synonym (`cleanup.policy` for `log.cleanup.policy`); `flush.ms=null`',
-    why: 'DescribeConfigs answers only the topic configs sluice implements, with its own synonym names; the full default set is the wire-edges branch’s work',
+      'sluice lists only the topic configs it implements (Kafka lists about 35), and its `synonyms` name different keys for some (e.g. the topic key where Kafka names the broker key `log.cleanup.policy`)',
+    why: 'DescribeConfigs answers the topic configs sluice implements; Kafka’s tiered-storage, compaction-lag, replication-throttle, preallocation and timestamp-bound configs have no sluice counterpart',
   },
   {
     step: 'configs-describe-broker-all',
