@@ -49,7 +49,7 @@ export class SocketServer {
     const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     const connection = new BrokerConnection(socket, {
       listenerName,
-      clientHost: clientHostOf(socket),
+      clientHost: clientHostOf(socket.remoteAddress),
       maxFrameBytes: broker.config.socketRequestMaxBytes,
       idleTimeoutMs: broker.config.connectionsMaxIdleMs,
       registry: this.registry,
@@ -75,7 +75,7 @@ export class SocketServer {
 }
 
 /** Kafka's form of a client address (Java's InetAddress.toString: "/" and the IP, IPv4 unmapped). */
-export function clientHostOf(socket: Socket): string {
-  const address = socket.remoteAddress ?? '';
+export function clientHostOf(remoteAddress: string | undefined): string {
+  const address = remoteAddress ?? '';
   return '/' + (address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address);
 }

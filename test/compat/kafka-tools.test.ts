@@ -36,6 +36,16 @@ describe.skipIf(missing !== null)(`Apache Kafka ${KAFKA_VERSION} tools and clien
   const bs = () => ['--bootstrap-server', broker.bootstrap];
   const topics = (...args: string[]) => driver.run(KafkaTool.topics, [...bs(), ...args]);
   const groups = (...args: string[]) => driver.run(KafkaTool.consumerGroups, [...bs(), ...args]);
+  const configs = (...args: string[]) => driver.run(KafkaTool.configs, [...bs(), ...args]);
+  const produce = (topic: string, stdin: string, ...args: string[]) =>
+    driver.run(KafkaTool.consoleProducer, [...bs(), '--topic', topic, ...args], { stdin });
+  /** The console consumer in `group`, from the beginning, until it has read `count` records. */
+  const consume = (topic: string, group: string, count: number, ...args: string[]) =>
+    driver.run(KafkaTool.consoleConsumer, [
+      ...bs(),
+      ...['--topic', topic, '--group', group, '--from-beginning', '--max-messages', String(count)],
+      ...['--timeout-ms', '30000', ...args],
+    ]);
   const ok = (result: ToolResult) => {
     expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
     return result;
@@ -107,39 +117,10 @@ describe.skipIf(missing !== null)(`Apache Kafka ${KAFKA_VERSION} tools and clien
   it('kafka-console-producer and kafka-console-consumer in a group', async () => {
     ok(await topics('--create', '--topic', 'kt-console', '--partitions', '2'));
     const lines = Array.from({ length: 20 }, (_, i) => `key${i}:value ${i}`);
-    ok(
-      await driver.run(
-        KafkaTool.consoleProducer,
-        [
-          ...bs(),
-          '--topic',
-          'kt-console',
-          '--reader-property',
-          'parse.key=true',
-          '--reader-property',
-          'key.separator=:',
-        ],
-        { stdin: lines.join('\n') + '\n' },
-      ),
-    );
-    const consumed = ok(
-      await driver.run(KafkaTool.consoleConsumer, [
-        ...bs(),
-        '--topic',
-        'kt-console',
-        '--group',
-        'kt-console-g',
-        '--from-beginning',
-        '--max-messages',
-        '20',
-        '--timeout-ms',
-        '30000',
-        '--formatter-property',
-        'print.key=true',
-        '--formatter-property',
-        'key.separator=:',
-      ]),
-    );
+    const keyed = ['parse.key=true', 'key.separator=:'].flatMap((p) => ['--reader-property', p]);
+    ok(await produce('kt-console', lines.join('\n') + '\n', ...keyed));
+    const printKeys = ['print.key=true', 'key.separator=:'].flatMap((p) => ['--formatter-property', p]);
+    const consumed = ok(await consume('kt-console', 'kt-console-g', 20, ...printKeys));
     expect(consumed.stdout.trim().split('\n').sort()).toEqual([...lines].sort());
     expect(consumed.stderr).toContain('Processed a total of 20 messages');
 
@@ -202,51 +183,17 @@ describe.skipIf(missing !== null)(`Apache Kafka ${KAFKA_VERSION} tools and clien
 
   it('kafka-consumer-groups: list, reset-offsets, delete', async () => {
     ok(await topics('--create', '--topic', 'kt-groups', '--partitions', '2'));
-    ok(
-      await driver.run(KafkaTool.consoleProducer, [...bs(), '--topic', 'kt-groups'], {
-        stdin: 'a\nb\nc\nd\n',
-      }),
-    );
-    ok(
-      await driver.run(KafkaTool.consoleConsumer, [
-        ...bs(),
-        '--topic',
-        'kt-groups',
-        '--group',
-        'kt-groups-g',
-        '--from-beginning',
-        '--max-messages',
-        '4',
-        '--timeout-ms',
-        '30000',
-      ]),
-    );
+    ok(await produce('kt-groups', 'a\nb\nc\nd\n'));
+    ok(await consume('kt-groups', 'kt-groups-g', 4));
     expect(ok(await groups('--list')).stdout.split('\n')).toContain('kt-groups-g');
-    const dryRun = fields(
-      ok(
-        await groups(
-          '--reset-offsets',
-          '--group',
-          'kt-groups-g',
-          '--topic',
-          'kt-groups',
-          '--to-earliest',
-          '--dry-run',
-        ),
-      ).stdout,
-    );
+    const reset = (topic: string, mode: string) =>
+      groups('--reset-offsets', '--group', 'kt-groups-g', '--topic', topic, '--to-earliest', mode);
+    const dryRun = fields(ok(await reset('kt-groups', '--dry-run')).stdout);
     expect(dryRun[0]).toEqual(['GROUP', 'TOPIC', 'PARTITION', 'NEW-OFFSET']);
-    ok(
-      await groups(
-        '--reset-offsets',
-        '--group',
-        'kt-groups-g',
-        '--topic',
-        'kt-groups:0',
-        '--to-earliest',
-        '--execute',
-      ),
-    );
+    // A dry run changes nothing: both partitions still fully consumed.
+    const before = fields(ok(await groups('--describe', '--group', 'kt-groups-g', '--offsets')).stdout);
+    expect(before.filter((row) => row[0] === 'kt-groups-g').map((row) => row[5])).toEqual(['0', '0']);
+    ok(await reset('kt-groups:0', '--execute'));
     const after = fields(ok(await groups('--describe', '--group', 'kt-groups-g', '--offsets')).stdout).filter(
       (row) => row[0] === 'kt-groups-g',
     );
@@ -269,21 +216,8 @@ describe.skipIf(missing !== null)(`Apache Kafka ${KAFKA_VERSION} tools and clien
   // UNSUPPORTED_VERSION before that (see docs/compatibility.md).
   it('kafka-consumer-groups --delete-offsets removes an empty group’s committed offsets', async () => {
     ok(await topics('--create', '--topic', 'kt-deloff', '--partitions', '1'));
-    ok(await driver.run(KafkaTool.consoleProducer, [...bs(), '--topic', 'kt-deloff'], { stdin: 'x\ny\n' }));
-    ok(
-      await driver.run(KafkaTool.consoleConsumer, [
-        ...bs(),
-        '--topic',
-        'kt-deloff',
-        '--group',
-        'kt-deloff-g',
-        '--from-beginning',
-        '--max-messages',
-        '2',
-        '--timeout-ms',
-        '30000',
-      ]),
-    );
+    ok(await produce('kt-deloff', 'x\ny\n'));
+    ok(await consume('kt-deloff', 'kt-deloff-g', 2));
     const deleted = ok(await groups('--delete-offsets', '--group', 'kt-deloff-g', '--topic', 'kt-deloff'));
     expect(fields(deleted.stdout)).toContainEqual(['kt-deloff', '0', 'Successful']);
     const offsets = fields(ok(await groups('--describe', '--group', 'kt-deloff-g', '--offsets')).stdout);
@@ -302,42 +236,16 @@ describe.skipIf(missing !== null)(`Apache Kafka ${KAFKA_VERSION} tools and clien
         'retention.ms=123456',
       ),
     );
-    const dynamic = ok(
-      await driver.run(KafkaTool.configs, [
-        ...bs(),
-        '--describe',
-        '--entity-type',
-        'topics',
-        '--entity-name',
-        'kt-configs',
-      ]),
-    );
+    const dynamic = ok(await configs('--describe', '--entity-type', 'topics', '--entity-name', 'kt-configs'));
     expect(dynamic.stdout).toContain('Dynamic configs for topic kt-configs are:');
     expect(dynamic.stdout).toContain(
       'retention.ms=123456 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:retention.ms=123456',
     );
     const all = ok(
-      await driver.run(KafkaTool.configs, [
-        ...bs(),
-        '--describe',
-        '--all',
-        '--entity-type',
-        'topics',
-        '--entity-name',
-        'kt-configs',
-      ]),
+      await configs('--describe', '--all', '--entity-type', 'topics', '--entity-name', 'kt-configs'),
     );
     expect(all.stdout).toMatch(/^\s*cleanup\.policy=delete sensitive=false/m);
-    const brokerConfigs = ok(
-      await driver.run(KafkaTool.configs, [
-        ...bs(),
-        '--describe',
-        '--entity-type',
-        'brokers',
-        '--entity-name',
-        '1',
-      ]),
-    );
+    const brokerConfigs = ok(await configs('--describe', '--entity-type', 'brokers', '--entity-name', '1'));
     expect(brokerConfigs.stdout).toContain('Dynamic configs for broker 1 are:');
   });
 

@@ -16,9 +16,9 @@ dir="$cache/kafka-$version"
 mkdir -p "$dir"
 if [ ! -s "$dir/classpath.txt" ] || [ "$here/pom.xml" -nt "$dir/classpath.txt" ]; then
   command -v mvn >/dev/null || { echo "fetch-deps: mvn is needed to fetch the Kafka $version jars" >&2; exit 1; }
-  mvn -q -B -Dstyle.color=never -f "$here/pom.xml" dependency:build-classpath -Dmdep.outputFile="$dir/classpath.tmp" \
-    >"$dir/mvn.log" 2>&1 || { cat "$dir/mvn.log" >&2; exit 1; }
-  mv "$dir/classpath.tmp" "$dir/classpath.txt"
+  mvn -q -B -Dstyle.color=never -f "$here/pom.xml" dependency:build-classpath -Dmdep.outputFile="$dir/classpath.$$.tmp" \
+    >"$dir/mvn.$$.log" 2>&1 || { cat "$dir/mvn.$$.log" >&2; exit 1; }
+  mv "$dir/classpath.$$.tmp" "$dir/classpath.txt"
   echo "fetch-deps: Kafka $version jars resolved"
 fi
 
@@ -27,7 +27,7 @@ franz="$here/../franz-go"
 if [ -x "$go" ] && [ -f "$franz/go.mod" ]; then
   bin="$cache/franz-go-check"
   if [ ! -x "$bin" ] || [ -n "$(find "$franz" -newer "$bin" -type f)" ]; then
-    (cd "$franz" && "$go" build -o "$bin.tmp" . && mv "$bin.tmp" "$bin")
+    (cd "$franz" && "$go" build -o "$bin.$$.tmp" . && mv "$bin.$$.tmp" "$bin")
     echo "fetch-deps: franz-go program built"
   fi
 else
