@@ -27,6 +27,8 @@ export const KafkaTool = {
   consumerGroups: 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
   configs: 'org.apache.kafka.tools.ConfigCommand',
   brokerApiVersions: 'org.apache.kafka.tools.BrokerApiVersionsCommand',
+  getOffsets: 'org.apache.kafka.tools.GetOffsetShell',
+  transactions: 'org.apache.kafka.tools.TransactionsCommand',
   storage: 'kafka.tools.StorageTool',
 } as const;
 

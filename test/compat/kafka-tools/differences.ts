@@ -21,6 +21,17 @@ export const knownDifferences: KnownDifference[] = [
     why: 'sluice has no topic ids (Metadata answers the zero UUID, so the tool omits it) and no DescribeTopicPartitions API (KIP-966; the tool falls back to Metadata, which carries no ELR). Kafka 4.x formats its storage with a cluster-wide dynamic `min.insync.replicas`, which the tool shows as a non-default topic config; sluice reports it as a default',
   },
   {
+    step: 'get-offsets-max-timestamp',
+    differs:
+      '`Skip getting offsets … does not support LIST_OFFSETS with version in range [7,11]. The supported range is [1,6]` where Kafka prints each partition’s offset of its newest-timestamp record',
+    why: 'sluice serves ListOffsets up to v6; MAX_TIMESTAMP (-3, KIP-734) needs v7. (Once served, give the records distinct timestamps: with equal ones the answer depends on timing.)',
+  },
+  {
+    step: 'transactions-list',
+    differs: 'exit 1, `The node does not support LIST_TRANSACTIONS` where Kafka lists none',
+    why: 'sluice has no transactions yet (no transaction coordinator; AddPartitionsToTxn, EndTxn, TxnOffsetCommit, ListTransactions and DescribeTransactions are not served)',
+  },
+  {
     step: 'configs-describe-topic-all',
     differs:
       'sluice lists only the topic configs it implements (Kafka lists about 35), and its `synonyms` name different keys for some (e.g. the topic key where Kafka names the broker key `log.cleanup.policy`)',

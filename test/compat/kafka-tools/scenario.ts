@@ -120,6 +120,25 @@ export const steps: Step[] = [
     ],
     unordered: true,
   },
+  ...(
+    [
+      ['latest', '-1'],
+      ['earliest', '-2'],
+      ['max-timestamp', '-3'],
+    ] as const
+  ).map(([what, time]): Step => ({
+    name: `get-offsets-${what}`,
+    command: `kafka-get-offsets.sh --time ${time}`,
+    main: KafkaTool.getOffsets,
+    args: (b) => [...bs(b), '--topic', TOPIC, '--time', time],
+    unordered: true,
+  })),
+  {
+    name: 'transactions-list',
+    command: 'kafka-transactions.sh list',
+    main: KafkaTool.transactions,
+    args: (b) => [...bs(b), 'list'],
+  },
   groups('groups-list', '--list', ['--list']),
   groups('groups-describe-offsets', '--describe --offsets', ['--describe', '--group', GROUP, '--offsets']),
   groups('groups-describe-members', '--describe --members', ['--describe', '--group', GROUP, '--members']),
