@@ -6,6 +6,8 @@ export interface RequestContext<K extends ApiKey = ApiKey> {
   header: TypedRequestHeader<K>;
   /** Name of the listener the connection arrived on (which advertised address to hand out). */
   listenerName: string;
+  /** The client's address as Kafka shows it in group descriptions ("/127.0.0.1"). */
+  clientHost: string;
   /** Aborted when the connection closes or the broker shuts down (long polls stop waiting). */
   signal: AbortSignal;
   /**

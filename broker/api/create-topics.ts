@@ -11,7 +11,12 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/index.js';
 import { createTopicsRequest } from '../../protocol/messages/create-topics.js';
 import type { BrokerServices } from '../broker-services.js';
-import { ControllerRequestError, planTopicAssignment, type CreateTopicOptions } from '../controller/index.js';
+import {
+  ControllerRequestError,
+  planTopicAssignment,
+  topicExistsError,
+  type CreateTopicOptions,
+} from '../controller/index.js';
 import { defineApiHandler } from './api-handler.js';
 import {
   brokerDefaultFor,
@@ -97,9 +102,7 @@ async function createTopic(
     : { partitions: topic.numPartitions, replicationFactor: topic.replicationFactor, config };
   let assignment: number[][];
   try {
-    if (broker.metadata.topics.has(topic.name)) {
-      throw new ControllerRequestError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic ${topic.name} already exists`);
-    }
+    if (broker.metadata.topics.has(topic.name)) throw topicExistsError(topic.name);
     // One set of checks (broker/controller/topic-plan.ts): the controller plans what it writes, and a
     // dry run plans the same way against this broker's view of the live brokers.
     assignment = validateOnly

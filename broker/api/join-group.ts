@@ -15,7 +15,7 @@ export const joinGroupHandler = defineApiHandler({
       memberId: body.memberId,
       groupInstanceId: body.groupInstanceId ?? null,
       clientId: context.header.clientId ?? '',
-      clientHost: '',
+      clientHost: context.clientHost,
       sessionTimeoutMs: body.sessionTimeoutMs,
       // v0 has no rebalance timeout: Kafka uses the session timeout.
       rebalanceTimeoutMs:

@@ -8,7 +8,7 @@ import { componentLogger, type Logger } from '../../log/logger.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { BrokerConfig } from '../config.js';
 import { ActiveController } from './active-controller.js';
-import { ControllerRequestError } from './controller-errors.js';
+import { ControllerRequestError, topicExistsError } from './controller-errors.js';
 import { awaitControlledShutdown } from './controlled-shutdown-request.js';
 import type { ReplicaAssignmentOptions } from './replica-assignment.js';
 import { SerialQueue } from '../../concurrency/serial-queue.js';
@@ -163,8 +163,7 @@ class ControllerService extends EventEmitter<ControllerEvents> implements Contro
     try {
       await this.cluster.createTopic(name, assignment, options.config ?? {});
     } catch (error) {
-      if (isZooKeeperError(error, 'NODEEXISTS'))
-        throw new ControllerRequestError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic ${name} already exists`);
+      if (isZooKeeperError(error, 'NODEEXISTS')) throw topicExistsError(name);
       throw error;
     }
     this.logger.info({ topic: name, assignment }, 'topic created');

@@ -6,7 +6,7 @@ export {
   type ControlledShutdownResult,
   type StartControllerOptions,
 } from './controller.js';
-export { ControllerRequestError } from './controller-errors.js';
+export { ControllerRequestError, topicExistsError } from './controller-errors.js';
 export { assignReplicasToBrokers, type ReplicaAssignmentOptions } from './replica-assignment.js';
 export {
   checkTopicName,

@@ -9,6 +9,7 @@ import { SerialQueue } from '../../concurrency/serial-queue.js';
 
 export interface ConnectionOptions {
   listenerName: string;
+  clientHost: string;
   maxFrameBytes: number;
   idleTimeoutMs: number;
   registry: ApiRegistry;
@@ -113,6 +114,7 @@ export class BrokerConnection {
           this.options.registry,
           this.options.broker,
           this.options.listenerName,
+          this.options.clientHost,
           this.abort.signal,
           produce ? appended : undefined,
         );

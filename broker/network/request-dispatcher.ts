@@ -36,6 +36,7 @@ export async function dispatchRequest(
   registry: ApiRegistry,
   broker: BrokerServices,
   listenerName: string,
+  clientHost: string,
   signal: AbortSignal,
   appended?: () => void,
 ): Promise<DispatchOutcome> {
@@ -80,7 +81,7 @@ export async function dispatchRequest(
   }
   let response: ResponseBodies[ApiKey] | null;
   try {
-    const context: RequestContext = { header, listenerName, signal, appended };
+    const context: RequestContext = { header, listenerName, clientHost, signal, appended };
     response = await handler.handle(body as never, context as never, broker);
   } catch (error) {
     broker.logger.error(

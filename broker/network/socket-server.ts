@@ -49,6 +49,7 @@ export class SocketServer {
     const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     const connection = new BrokerConnection(socket, {
       listenerName,
+      clientHost: clientHostOf(socket.remoteAddress),
       maxFrameBytes: broker.config.socketRequestMaxBytes,
       idleTimeoutMs: broker.config.connectionsMaxIdleMs,
       registry: this.registry,
@@ -71,4 +72,10 @@ export class SocketServer {
     for (const connection of this.connections) connection.close('broker shutting down', 'debug');
     await Promise.all(stopped);
   }
+}
+
+/** Kafka's form of a client address (Java's InetAddress.toString: "/" and the IP, IPv4 unmapped). */
+export function clientHostOf(remoteAddress: string | undefined): string {
+  const address = remoteAddress ?? '';
+  return '/' + (address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address);
 }

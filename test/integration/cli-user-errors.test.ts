@@ -323,7 +323,7 @@ describe('sluice topics and cluster discovery errors', () => {
       wide,
       /^sluice topics create: replication factor 3 is larger than the 1 live broker\(s\)$/,
     );
-    expectOneLineError(duplicate, /^sluice topics create: topic lines already exists$/);
+    expectOneLineError(duplicate, /^sluice topics create: Topic 'lines' already exists\.$/);
   });
 
   it('names an unreachable bootstrap broker once, with the reason', async () => {

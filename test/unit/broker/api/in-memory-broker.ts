@@ -164,6 +164,7 @@ export function callHandler<K extends ApiKey>(
   const context: RequestContext<K> = {
     header: { apiKey: handler.apiKey, apiVersion, correlationId: 1, clientId: 'handler-test' },
     listenerName: 'PLAINTEXT',
+    clientHost: '/127.0.0.1',
     signal: extra.signal ?? new AbortController().signal,
     appended: extra.appended,
   };
