@@ -129,6 +129,8 @@ async function readOnce(
   return { responses, bytes, errors };
 }
 
+const EMPTY_RECORDS = Buffer.alloc(0);
+
 async function readPartition(
   broker: BrokerServices,
   topic: string,
@@ -145,7 +147,8 @@ async function readPartition(
     logStartOffset: -1n,
     abortedTransactions: null,
     preferredReadReplica: -1,
-    records: null,
+    // Kafka sends an empty record set, never null: librdkafka and Sarama reject a null one.
+    records: EMPTY_RECORDS,
   };
   const led = ledPartition(broker, topic, request.partition, request.currentLeaderEpoch);
   if ('errorCode' in led) return { ...base, errorCode: led.errorCode };
