@@ -141,7 +141,7 @@ describe('broker admin APIs: CreateTopics, DeleteTopics, DescribeConfigs, auto-c
       ['min.insync.replicas', '0'],
       ['unclean.leader.election.enable', 'yes'],
       ['cleanup.policy', 'compact'],
-      ['compression.type', 'gzip'],
+      ['compression.type', 'brotli'],
       ['message.timestamp.type', 'Now'],
     ];
     for (const [name, value] of badValues) {
