@@ -7,8 +7,8 @@
 // to the log end, wake on every append, and their fetch offset is their progress (ReplicaManager:
 // high watermark, ISR expansion).
 // Errors: 1 OFFSET_OUT_OF_RANGE, 3 UNKNOWN_TOPIC_OR_PARTITION, 6 NOT_LEADER_OR_FOLLOWER,
-// 74/75 FENCED/UNKNOWN_LEADER_EPOCH (current_leader_epoch, v9+), 76 UNSUPPORTED_COMPRESSION_TYPE (zstd
-// data to Fetch < 10).
+// 74/75 FENCED/UNKNOWN_LEADER_EPOCH (current_leader_epoch, v9+), 76 UNSUPPORTED_COMPRESSION_TYPE (Fetch
+// < 10 positioned on a zstd batch; the batches before one are served: zstd-for-old-fetchers.ts).
 // Not implemented: fetch sessions (always session id 0 = sessionless, which clients accept),
 // read_committed filtering (no transactions: last stable offset = high watermark), preferred read
 // replicas, diverging epochs.
@@ -17,10 +17,11 @@ import type { FetchRequest, FetchResponse } from '../../protocol/index.js';
 import { fetchRequest } from '../../protocol/messages/fetch.js';
 import type { BrokerServices } from '../broker-services.js';
 import { LogError } from '../log/log-errors.js';
+import { recordsForFetchBelowV10 } from '../log/zstd-for-old-fetchers.js';
 import type { Partition } from '../replica/partition.js';
 import { defineApiHandler } from './api-handler.js';
 import { ledPartition } from './led-partition.js';
-import { hasZstd } from './produce.js';
+import { topicCompressionType } from './topic-configs.js';
 
 type PartitionData = FetchResponse['responses'][number]['partitions'][number];
 
@@ -162,8 +163,11 @@ async function readPartition(
       maxOffset: isFollower ? undefined : partition.highWatermark,
       minOneBatch: firstWithData,
     });
-    if (version < 10 && records.length > 0 && hasZstd(records)) {
-      return { ...base, ...offsets, errorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE };
+    if (version < 10) {
+      const zstd = topicCompressionType(broker.metadata, broker.config, topic) === 'zstd';
+      const allowed = recordsForFetchBelowV10(records, zstd);
+      if ('errorCode' in allowed) return { ...base, ...offsets, errorCode: allowed.errorCode };
+      return { ...base, ...partitionOffsets(partition), errorCode: 0, records: allowed.records };
     }
     return { ...base, ...partitionOffsets(partition), errorCode: 0, records };
   } catch (error) {

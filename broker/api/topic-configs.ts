@@ -1,9 +1,12 @@
 import {
   brokerConfigDefinitions,
+  isTopicCompressionType,
   TOPIC_COMPRESSION_TYPES,
   type BrokerConfig,
   type BrokerConfigKey,
+  type TopicCompressionType,
 } from '../config.js';
+import type { MetadataCache } from '../metadata-cache.js';
 
 /**
  * Topic-level config keys (Kafka's names) and where their default comes from: a broker key
@@ -119,4 +122,14 @@ export function effectiveBrokerValue(key: BrokerConfigKey, config: BrokerConfig)
     default:
       return '';
   }
+}
+
+/** A topic's compression.type: its override, else the broker's. */
+export function topicCompressionType(
+  metadata: MetadataCache,
+  config: BrokerConfig,
+  topic: string,
+): TopicCompressionType {
+  const override = metadata.topics.get(topic)?.config['compression.type'];
+  return override !== undefined && isTopicCompressionType(override) ? override : config.compressionType;
 }
