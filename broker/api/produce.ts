@@ -19,9 +19,11 @@ import {
 } from '../../protocol/record-batch-header.js';
 import type { BrokerServices } from '../broker-services.js';
 import { LogError } from '../log/log-errors.js';
+import { batchesToStore } from '../log/topic-recompression.js';
 import { signalAppended } from '../network/produce-pipelining.js';
 import { appendAsLeaderIdempotent } from '../producer-state/idempotent-append.js';
 import { defineApiHandler } from './api-handler.js';
+import { topicCompressionType } from './topic-configs.js';
 
 type PartitionResponse = ProduceResponse['responses'][number]['partitionResponses'][number];
 
@@ -104,7 +106,8 @@ async function appendPartition(
   }
   try {
     const term = partition.leaderTerm;
-    const outcome = await appendAsLeaderIdempotent(partition, records);
+    const stored = await batchesToStore(records, topicCompressionType(broker.metadata, broker.config, topic));
+    const outcome = await appendAsLeaderIdempotent(partition, stored);
     if (outcome.kind === 'reject') return fail(outcome.errorCode, outcome.message);
     const { result } = outcome;
     const success = (): PartitionResponse => ({
