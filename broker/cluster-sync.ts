@@ -6,7 +6,12 @@ import type { Logger } from '../log/logger.js';
 import { NO_LEADER } from './controller/partition-leader-election.js';
 import type { MetadataCache, TopicMetadata } from './metadata-cache.js';
 import type { ReplicaManager } from './replica/replica-manager.js';
-import { claimTopicDeletion, readPartitionStateOrWatchCreation } from './zk-bridge.js';
+import {
+  claimTopicDeletion,
+  readLeaderAckOrWatchCreation,
+  readPartitionStateOrWatchCreation,
+  writeLeaderAck,
+} from './zk-bridge.js';
 
 /** Pause before re-reading a partition state whose read failed. */
 const STATE_RETRY_MS = 200;
@@ -28,6 +33,8 @@ export class ClusterSync {
   private readonly stateVersions = new Map<string, number>();
   /** Partition states whose watch fired and that are not re-read yet. */
   private readonly changedStates = new Map<string, TopicPartition>();
+  /** Partitions whose leader_ack node has a watch armed (one per node, so they do not pile up). */
+  private readonly ackWatched = new Set<string>();
   /** This broker asked for a controlled shutdown: it follows no new leader (see applyReplica). */
   private shuttingDown = false;
   private readonly controllerState: ControllerState;
@@ -62,6 +69,7 @@ export class ClusterSync {
       // A new session has none of the old watches: forget cached states so every node is re-watched.
       this.cache.topics = new Map();
       this.changedStates.clear();
+      this.ackWatched.clear();
       for (const name of topics) await this.readTopic(name);
       if (this.performTopicDeletions) await this.readDeletions();
     });
@@ -154,14 +162,60 @@ export class ClusterSync {
   private async readState(tp: TopicPartition): Promise<PartitionState | null> {
     const key = `${tp.topic}-${tp.partition}`;
     const apply = this.watched(() => this.applyChangedStates());
-    const read = await readPartitionStateOrWatchCreation(this.clusterState.session, tp, (event) => {
-      // Marked when the watch fires, not when its task runs, so one task takes every change so far.
-      if (event.type !== 'sessionExpired') this.changedStates.set(key, tp);
-      apply(event);
-    });
+    // The leader's acknowledgement is read alongside (pipelined), and re-read whenever it changes.
+    const [read] = await Promise.all([
+      readPartitionStateOrWatchCreation(this.clusterState.session, tp, (event) => {
+        // Marked when the watch fires, not when its task runs, so one task takes every change so far.
+        if (event.type !== 'sessionExpired') this.changedStates.set(key, tp);
+        apply(event);
+      }),
+      this.ackWatched.has(key) ? undefined : this.readLeaderAck(tp),
+    ]);
     if (read) this.stateVersions.set(key, read.version);
     else this.stateVersions.delete(key);
     return read?.value ?? null;
+  }
+
+  /** Reads a partition's leader ack and arms one watch on it (re-read when it fires). */
+  private async readLeaderAck(tp: TopicPartition): Promise<void> {
+    const key = `${tp.topic}-${tp.partition}`;
+    const reread = this.watched(() => this.readLeaderAck(tp));
+    this.ackWatched.add(key);
+    try {
+      const ack = await readLeaderAckOrWatchCreation(this.clusterState.session, tp, (event) => {
+        this.ackWatched.delete(key);
+        reread(event);
+      });
+      this.cache.setLeaderAck(tp.topic, tp.partition, ack);
+    } catch (error) {
+      this.ackWatched.delete(key);
+      throw error;
+    }
+  }
+
+  /**
+   * Once this broker leads a partition, it says so in ZooKeeper (leader_ack) for the other brokers'
+   * Metadata answers. Off the serial chain: the write does not delay the next state change, and
+   * nothing on the produce or fetch path waits for it.
+   */
+  private acknowledgeLeadership(tp: TopicPartition, state: PartitionState): void {
+    const version = this.stateVersions.get(`${tp.topic}-${tp.partition}`);
+    if (version === undefined || this.cache.leaderAcknowledged(tp.topic, tp.partition, state)) return;
+    const ack = { leader: this.brokerId, leaderEpoch: state.leaderEpoch };
+    writeLeaderAck(this.clusterState.session, tp, ack, version).then(
+      (written) => {
+        if (written) this.cache.setLeaderAck(tp.topic, tp.partition, ack);
+      },
+      (error: unknown) => {
+        if (this.closed) return;
+        this.logger.warn({ err: error, ...tp }, 'leader acknowledgement failed; retrying');
+        setTimeout(() => {
+          const partition = this.replicas.get(tp);
+          if (!this.closed && partition?.isLeader && partition.leaderEpoch === state.leaderEpoch)
+            this.acknowledgeLeadership(tp, state);
+        }, STATE_RETRY_MS).unref();
+      },
+    );
   }
 
   /**
@@ -241,6 +295,8 @@ export class ClusterSync {
       },
       topic.config,
     );
+    if (!stopFollowing && state.leader === this.brokerId && this.replicas.get(tp)?.isLeader)
+      this.acknowledgeLeadership(tp, state);
   }
 
   private async dropTopic(name: string): Promise<void> {

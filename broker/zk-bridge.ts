@@ -1,8 +1,11 @@
 import { isZooKeeperError } from '../coordinator/zk-errors.js';
 import type { Watcher, ZooKeeperSession } from '../coordinator/zk-session.js';
 import {
+  decodeLeaderAck,
   decodePartitionState,
+  encodeLeaderAck,
   zkPaths,
+  type LeaderAck,
   type PartitionState,
   type TopicPartition,
 } from '../coordinator/zk-paths.js';
@@ -32,6 +35,53 @@ export async function readPartitionStateOrWatchCreation(
     }
     if ((await session.exists(path, watcher)) === null) return null;
   }
+}
+
+/** A partition's leader acknowledgement, or null (then an exists-watch fires on its creation). */
+export async function readLeaderAckOrWatchCreation(
+  session: ZooKeeperSession,
+  tp: TopicPartition,
+  watcher: Watcher,
+): Promise<LeaderAck | null> {
+  const path = zkPaths.partitionLeaderAck(tp);
+  for (;;) {
+    try {
+      return decodeLeaderAck(tp, (await session.getData(path, watcher)).data);
+    } catch (error) {
+      if (!isZooKeeperError(error, 'NONODE')) throw error;
+    }
+    if ((await session.exists(path, watcher)) === null) return null;
+  }
+}
+
+/**
+ * Writes this leader's acknowledgement, only while the partition state is still at `stateVersion`
+ * (one atomic multi), so an ack never outlives the state it answers nor lands in a deleted topic.
+ * Returns false when the state moved on or is gone (a newer state brings its own ack).
+ */
+export async function writeLeaderAck(
+  session: ZooKeeperSession,
+  tp: TopicPartition,
+  ack: LeaderAck,
+  stateVersion: number,
+): Promise<boolean> {
+  const check = { type: 'check', path: zkPaths.partitionState(tp), version: stateVersion } as const;
+  const path = zkPaths.partitionLeaderAck(tp);
+  const data = encodeLeaderAck(ack);
+  for (const write of [{ type: 'setData', path, data } as const, { type: 'create', path, data } as const]) {
+    try {
+      await session.multi([check, write]);
+      return true;
+    } catch (error) {
+      if (!isZooKeeperError(error)) throw error;
+      const failedOnAck = 'failedOpIndex' in error && error.failedOpIndex === 1;
+      // The ack node is missing (setData) or was just created by an earlier write (create): next form.
+      if (failedOnAck && isZooKeeperError(error, 'NONODE', 'NODEEXISTS')) continue;
+      if (isZooKeeperError(error, 'BADVERSION', 'NONODE')) return false;
+      throw error;
+    }
+  }
+  return false;
 }
 
 /**
