@@ -1,7 +1,8 @@
 import type { MessageBody, MessageDeclaration } from '../schema/declaration.js';
 
-// ListOffsets (api key 2), versions 0-6 (v0: up to max_num_offsets offsets per partition, old_style_offsets). Field lists follow Kafka's ListOffsetsRequest.json and
-// ListOffsetsResponse.json, restricted to the versions sluice speaks.
+// ListOffsets (api key 2), versions 0-6 (v0: up to max_num_offsets offsets per partition, answered in
+// old_style_offsets). Field lists follow Kafka's ListOffsetsRequest.json and ListOffsetsResponse.json,
+// restricted to the versions sluice speaks.
 
 export const listOffsetsRequest = {
   apiKey: 2,
