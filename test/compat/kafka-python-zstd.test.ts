@@ -8,7 +8,7 @@ import { CompressionCodec } from '../../protocol/compression-codec.js';
 import { fetchRequest } from '../support/fetch-partition.js';
 import { runToEnd } from '../support/processes.js';
 import { startSingleBroker, type SingleBroker } from '../support/single-broker.js';
-import { waitFor } from '../support/wait.js';
+import { createTopicWithLeaders } from '../support/topic-with-leader.js';
 
 /**
  * An old client (kafka-python 2.0.2 fetches with v4: no zstd) on a partition where a zstd batch
@@ -50,12 +50,7 @@ beforeAll(async () => {
   broker = await startSingleBroker();
   const admin = await KafkaAdmin.create({ bootstrapServers: [broker.bootstrap] });
   try {
-    const created = await admin.createTopics([{ name: TOPIC, numPartitions: 1 }]);
-    expect(created.filter((r) => r.error)).toEqual([]);
-    await waitFor(
-      async () => (await admin.client.refreshMetadata([TOPIC])).topic(TOPIC)?.partitions[0]?.leader === 1,
-      { timeoutMs: 20_000, what: `a leader for ${TOPIC}` },
-    );
+    await createTopicWithLeaders(admin, { name: TOPIC, numPartitions: 1 });
   } finally {
     await admin.close();
   }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaAdmin } from '../../client/admin.js';
 import { runToEnd, startProcess } from '../support/processes.js';
 import { startSingleBroker, type SingleBroker } from '../support/single-broker.js';
+import { createTopicWithLeaders } from '../support/topic-with-leader.js';
 import { waitFor } from '../support/wait.js';
 
 /**
@@ -15,12 +16,7 @@ let broker: SingleBroker;
 let admin: KafkaAdmin;
 
 async function createTopicWithRecords(topic: string): Promise<void> {
-  const created = await admin.createTopics([{ name: topic, numPartitions: 1 }]);
-  expect(created.filter((r) => r.error)).toEqual([]);
-  await waitFor(
-    async () => (await admin.client.refreshMetadata([topic])).topic(topic)?.partitions[0]?.leader === 1,
-    { timeoutMs: 20_000, what: `a leader for ${topic}` },
-  );
+  await createTopicWithLeaders(admin, { name: topic, numPartitions: 1 });
   const input = Array.from({ length: RECORDS }, (_, i) => `record-${i}\n`).join('');
   await runToEnd('kcat', ['-P', '-b', broker.bootstrap, '-t', topic, '-p', '0'], {
     input,

@@ -6,7 +6,7 @@ import { KafkaConnection } from '../../client/kafka-connection.js';
 import { ApiKey } from '../../protocol/messages/index.js';
 import { runToEnd } from '../support/processes.js';
 import { startSingleBroker, type SingleBroker } from '../support/single-broker.js';
-import { waitFor } from '../support/wait.js';
+import { createTopicWithLeaders } from '../support/topic-with-leader.js';
 
 /**
  * ListOffsets v0, as Burrow's cluster module and older Sarama and kafka-go ask it: a raw v0 request
@@ -23,15 +23,11 @@ beforeAll(async () => {
   const admin = await KafkaAdmin.create({ bootstrapServers: [broker.bootstrap] });
   try {
     // Each 1.5 KB batch overflows a 1 KiB segment, so every batch after the first starts a segment.
-    const created = await admin.createTopics([
-      { name: 'legacy', numPartitions: 1, configs: { 'segment.bytes': '1024' } },
-    ]);
-    expect(created.filter((r) => r.error)).toEqual([]);
-    await waitFor(
-      async () =>
-        (await admin.client.refreshMetadata(['legacy'])).topic('legacy')?.partitions[0]?.leader === 1,
-      { timeoutMs: 20_000, what: 'a leader for legacy' },
-    );
+    await createTopicWithLeaders(admin, {
+      name: 'legacy',
+      numPartitions: 1,
+      configs: { 'segment.bytes': '1024' },
+    });
   } finally {
     await admin.close();
   }

@@ -10,7 +10,7 @@ import { compressionOf } from '../../protocol/record-batch-header.js';
 import { fetchPartitionToEnd, fetchRequest } from '../support/fetch-partition.js';
 import { runToEnd } from '../support/processes.js';
 import { startSingleBroker, type SingleBroker } from '../support/single-broker.js';
-import { waitFor } from '../support/wait.js';
+import { createTopicWithLeaders } from '../support/topic-with-leader.js';
 
 /**
  * compression.type as a topic config: batches arriving in another codec are stored (and served) in the
@@ -24,14 +24,11 @@ let admin: KafkaAdmin;
 let connection: KafkaConnection;
 
 async function createTopic(name: string, compressionType: string): Promise<void> {
-  const created = await admin.createTopics([
-    { name, numPartitions: 1, configs: { 'compression.type': compressionType } },
-  ]);
-  expect(created.filter((r) => r.error)).toEqual([]);
-  await waitFor(
-    async () => (await admin.client.refreshMetadata([name])).topic(name)?.partitions[0]?.leader === 1,
-    { timeoutMs: 20_000, what: `a leader for ${name}` },
-  );
+  await createTopicWithLeaders(admin, {
+    name,
+    numPartitions: 1,
+    configs: { 'compression.type': compressionType },
+  });
 }
 
 /** Every stored batch of partition 0 (raw Fetch v12), with its codec and decoded values. */
