@@ -28,6 +28,8 @@ export class ClusterSync {
   /** Znode version of each known partition state (the leader's ISR writes are conditional on it). */
   private readonly stateVersions = new Map<string, number>();
   /** Partition states whose watch fired and that are not re-read yet. */
+  /** Partitions whose leader_ack node has a watch armed (one per node, so they do not pile up). */
+  private readonly ackWatched = new Set<string>();
   private readonly changedStates = new Map<string, TopicPartition>();
   /** This broker asked for a controlled shutdown: it follows no new leader (see applyReplica). */
   private shuttingDown = false;
@@ -58,6 +60,7 @@ export class ClusterSync {
       // A new session has none of the old watches: forget cached states so every node is re-watched.
       this.cache.topics = new Map();
       this.changedStates.clear();
+      this.ackWatched.clear();
       for (const name of topics) await this.readTopic(name);
     });
   }
@@ -147,14 +150,59 @@ export class ClusterSync {
   private async readState(tp: TopicPartition): Promise<PartitionState | null> {
     const key = `${tp.topic}-${tp.partition}`;
     const apply = this.watched(() => this.applyChangedStates());
-    const read = await this.clusterState.readPartitionStateOrWatchCreation(tp, (event) => {
-      // Marked when the watch fires, not when its task runs, so one task takes every change so far.
-      if (event.type !== 'sessionExpired') this.changedStates.set(key, tp);
-      apply(event);
-    });
+    // The leader's acknowledgement is read alongside (pipelined), and re-read whenever it changes.
+    const [read] = await Promise.all([
+      this.clusterState.readPartitionStateOrWatchCreation(tp, (event) => {
+        // Marked when the watch fires, not when its task runs, so one task takes every change so far.
+        if (event.type !== 'sessionExpired') this.changedStates.set(key, tp);
+        apply(event);
+      }),
+      this.ackWatched.has(key) ? undefined : this.readLeaderAck(tp),
+    ]);
     if (read) this.stateVersions.set(key, read.version);
     else this.stateVersions.delete(key);
     return read?.value ?? null;
+  }
+  /** Reads a partition's leader ack and arms one watch on it (re-read when it fires). */
+  private async readLeaderAck(tp: TopicPartition): Promise<void> {
+    const key = `${tp.topic}-${tp.partition}`;
+    const reread = this.watched(() => this.readLeaderAck(tp));
+    this.ackWatched.add(key);
+    try {
+      const ack = await this.clusterState.readLeaderAckOrWatchCreation(tp, (event) => {
+        this.ackWatched.delete(key);
+        reread(event);
+      });
+      this.cache.setLeaderAck(tp.topic, tp.partition, ack);
+    } catch (error) {
+      this.ackWatched.delete(key);
+      throw error;
+    }
+  }
+
+  /**
+   * Once this broker leads a partition, it says so in ZooKeeper (leader_ack) for the other brokers'
+   * Metadata answers. Off the serial chain: the write does not delay the next state change, and
+   * nothing on the produce or fetch path waits for it.
+   */
+  private acknowledgeLeadership(tp: TopicPartition, state: PartitionState): void {
+    const version = this.stateVersions.get(`${tp.topic}-${tp.partition}`);
+    if (version === undefined || this.cache.leaderAcknowledged(tp.topic, tp.partition, state)) return;
+    const ack = { leader: this.brokerId, leaderEpoch: state.leaderEpoch };
+    this.clusterState.writeLeaderAck(tp, ack, version).then(
+      (written) => {
+        if (written) this.cache.setLeaderAck(tp.topic, tp.partition, ack);
+      },
+      (error: unknown) => {
+        if (this.closed) return;
+        this.logger.warn({ err: error, ...tp }, 'leader acknowledgement failed; retrying');
+        setTimeout(() => {
+          const partition = this.replicas.get(tp);
+          if (!this.closed && partition?.isLeader && partition.leaderEpoch === state.leaderEpoch)
+            this.acknowledgeLeadership(tp, state);
+        }, STATE_RETRY_MS).unref();
+      },
+    );
   }
 
   /**
@@ -234,6 +282,8 @@ export class ClusterSync {
       },
       topic.config,
     );
+    if (!stopFollowing && state.leader === this.brokerId && this.replicas.get(tp)?.isLeader)
+      this.acknowledgeLeadership(tp, state);
   }
 
   private async dropTopic(name: string): Promise<void> {

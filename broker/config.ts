@@ -27,7 +27,7 @@ export const brokerConfigDefinitions = {
   },
   'listener.security.protocol.map': {
     type: 'list',
-    default: 'PLAINTEXT:PLAINTEXT',
+    default: 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL',
     doc: 'Listener name to security protocol (only PLAINTEXT is served).',
   },
   'inter.broker.listener.name': {
@@ -110,6 +110,12 @@ export const brokerConfigDefinitions = {
     default: '1048588',
     doc: 'Largest record batch accepted.',
     topicKey: 'max.message.bytes',
+  },
+  'compression.type': {
+    type: 'string',
+    default: 'producer',
+    doc: 'Codec batches are stored in: producer (as they arrive), uncompressed, gzip, snappy, lz4 or zstd.',
+    topicKey: 'compression.type',
   },
   'socket.request.max.bytes': { type: 'int', default: '104857600', doc: 'Largest request frame accepted.' },
   'auto.create.topics.enable': {
@@ -240,6 +246,7 @@ export interface BrokerConfig {
   logFlushIntervalMs: number | null;
   logIndexIntervalBytes: number;
   messageMaxBytes: number;
+  compressionType: TopicCompressionType;
   socketRequestMaxBytes: number;
   autoCreateTopicsEnable: boolean;
   deleteTopicEnable: boolean;
@@ -255,6 +262,25 @@ export interface BrokerConfig {
   connectionsMaxIdleMs: number;
   /** Every key with its effective value (or null) and whether it was set explicitly. */
   entries: Map<BrokerConfigKey, { value: string | null; isDefault: boolean }>;
+}
+
+/** Values of compression.type (broker and topic key), as Kafka spells them. */
+export const TOPIC_COMPRESSION_TYPES = ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+export type TopicCompressionType = (typeof TOPIC_COMPRESSION_TYPES)[number];
+
+export function isTopicCompressionType(value: string): value is TopicCompressionType {
+  return (TOPIC_COMPRESSION_TYPES as readonly string[]).includes(value);
+}
+
+function compressionType(value: string | null): TopicCompressionType {
+  const text = (value ?? '').toLowerCase();
+  if (!isTopicCompressionType(text)) {
+    throw new ConfigError(
+      `compression.type must be one of ${TOPIC_COMPRESSION_TYPES.join(', ')}, got ${JSON.stringify(value)}`,
+      'compression.type',
+    );
+  }
+  return text;
 }
 
 /** Builds the effective config from layered sources (later sources win), validating every value. */
@@ -358,6 +384,7 @@ export function resolveBrokerConfig(...sources: Array<Map<string, string>>): Bro
     logFlushIntervalMs: optionalLong('log.flush.interval.ms'),
     logIndexIntervalBytes: int('log.index.interval.bytes'),
     messageMaxBytes: int('message.max.bytes'),
+    compressionType: compressionType(raw('compression.type')),
     socketRequestMaxBytes: int('socket.request.max.bytes'),
     autoCreateTopicsEnable: bool('auto.create.topics.enable'),
     deleteTopicEnable: bool('delete.topic.enable'),

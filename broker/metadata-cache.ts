@@ -1,5 +1,6 @@
 import type {
   BrokerRegistration,
+  LeaderAck,
   PartitionState,
   ReplicaAssignment,
   TopicConfig,
@@ -29,6 +30,8 @@ export class MetadataCache {
   shuttingDownBrokerIds: ReadonlySet<number> = new Set();
   clusterId: string | null = null;
   private readonly topicListeners = new Set<() => void>();
+  /** Leaders' acknowledgements (ZooKeeper leader_ack nodes), by "topic-partition". */
+  private readonly leaderAcks = new Map<string, LeaderAck>();
 
   liveBrokerIds(): number[] {
     return [...this.brokers.keys()].sort((a, b) => a - b);
@@ -40,7 +43,21 @@ export class MetadataCache {
   }
 
   removeTopic(name: string): void {
+    for (const key of [...this.leaderAcks.keys()]) {
+      if (key.slice(0, key.lastIndexOf('-')) === name) this.leaderAcks.delete(key);
+    }
     if (this.topics.delete(name)) this.notify();
+  }
+
+  setLeaderAck(topic: string, partition: number, ack: LeaderAck | null): void {
+    if (ack === null) this.leaderAcks.delete(`${topic}-${partition}`);
+    else this.leaderAcks.set(`${topic}-${partition}`, ack);
+  }
+
+  /** True when the partition's leader has acknowledged serving it in the state's leader epoch. */
+  leaderAcknowledged(topic: string, partition: number, state: PartitionState): boolean {
+    const ack = this.leaderAcks.get(`${topic}-${partition}`);
+    return ack !== undefined && ack.leader === state.leader && ack.leaderEpoch === state.leaderEpoch;
   }
 
   /** Fires on every topic change (admin requests wait for their change to become visible). */

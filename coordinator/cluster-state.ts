@@ -10,6 +10,7 @@ import {
   decodeController,
   decodeControllerEpoch,
   decodeGroupAssignment,
+  decodeLeaderAck,
   decodeOffset,
   decodePartitionState,
   decodeProducerIdBlock,
@@ -21,6 +22,7 @@ import {
   encodeController,
   encodeControllerEpoch,
   encodeGroupAssignment,
+  encodeLeaderAck,
   encodeOffset,
   encodePartitionState,
   encodeProducerIdBlock,
@@ -32,6 +34,7 @@ import {
   type BrokerRegistrationInput,
   type ConsumerRegistration,
   type GroupAssignment,
+  type LeaderAck,
   type PartitionState,
   type ProducerIdBlock,
   type ReplicaAssignment,
@@ -235,6 +238,44 @@ export class ClusterState {
       if (read !== null) return read;
       if ((await this.session.exists(path, watcher)) === null) return null;
     }
+  }
+
+  /** A partition's leader acknowledgement, or null (then an exists-watch fires on its creation). */
+  async readLeaderAckOrWatchCreation(tp: TopicPartition, watcher: Watcher): Promise<LeaderAck | null> {
+    const path = zkPaths.partitionLeaderAck(tp);
+    for (;;) {
+      try {
+        return decodeLeaderAck(tp, (await this.session.getData(path, watcher)).data);
+      } catch (error) {
+        if (!isZooKeeperError(error, 'NONODE')) throw error;
+      }
+      if ((await this.session.exists(path, watcher)) === null) return null;
+    }
+  }
+
+  /**
+   * Writes a leader's acknowledgement, only while the partition state is still at `stateVersion`
+   * (one atomic multi), so an ack never outlives the state it answers nor lands in a deleted topic.
+   * Returns false when the state moved on or is gone (a newer state brings its own ack).
+   */
+  async writeLeaderAck(tp: TopicPartition, ack: LeaderAck, stateVersion: number): Promise<boolean> {
+    const check = { type: 'check', path: zkPaths.partitionState(tp), version: stateVersion } as const;
+    const path = zkPaths.partitionLeaderAck(tp);
+    const data = encodeLeaderAck(ack);
+    for (const write of [{ type: 'setData', path, data } as const, { type: 'create', path, data } as const]) {
+      try {
+        await this.session.multi([check, write]);
+        return true;
+      } catch (error) {
+        if (!isZooKeeperError(error)) throw error;
+        const failedOnAck = 'failedOpIndex' in error && error.failedOpIndex === 1;
+        // The ack node is missing (setData) or was just created by an earlier write (create): next form.
+        if (failedOnAck && isZooKeeperError(error, 'NONODE', 'NODEEXISTS')) continue;
+        if (isZooKeeperError(error, 'BADVERSION', 'NONODE')) return false;
+        throw error;
+      }
+    }
+    return false;
   }
 
   /**

@@ -19,6 +19,9 @@ export const zkPaths = {
   partitions: (topic: string) => `/brokers/topics/${topic}/partitions`,
   partition: (tp: TopicPartition) => `/brokers/topics/${tp.topic}/partitions/${tp.partition}`,
   partitionState: (tp: TopicPartition) => `/brokers/topics/${tp.topic}/partitions/${tp.partition}/state`,
+  /** sluice's own: the leader's acknowledgement that it serves the partition (see LeaderAck). */
+  partitionLeaderAck: (tp: TopicPartition) =>
+    `/brokers/topics/${tp.topic}/partitions/${tp.partition}/leader_ack`,
   controller: '/controller',
   controllerEpoch: '/controller_epoch',
   deleteTopics: '/admin/delete_topics',
@@ -260,6 +263,30 @@ export function decodePartitionState(tp: TopicPartition, data: Buffer): Partitio
     leaderEpoch: int(json.leader_epoch, `${what}.leader_epoch`),
     controllerEpoch: int(json.controller_epoch, `${what}.controller_epoch`),
     isr: intList(json.isr, `${what}.isr`),
+  };
+}
+
+/**
+ * A leader's acknowledgement, written once it has opened a partition as leader in `leaderEpoch`:
+ * brokers name a leader in Metadata only when its acknowledgement matches the partition state, so a
+ * client is never sent to a leader that does not serve the partition yet. A sibling of `state`, so it
+ * goes with the topic; Kafka's tools ignore it.
+ */
+export interface LeaderAck {
+  leader: number;
+  leaderEpoch: number;
+}
+
+export function encodeLeaderAck(ack: LeaderAck): Buffer {
+  return encodeJson({ version: 1, leader: ack.leader, leader_epoch: ack.leaderEpoch });
+}
+
+export function decodeLeaderAck(tp: TopicPartition, data: Buffer): LeaderAck {
+  const what = `leader ack ${tp.topic}-${tp.partition}`;
+  const json = parseObject(data, what);
+  return {
+    leader: int(json.leader, `${what}.leader`),
+    leaderEpoch: int(json.leader_epoch, `${what}.leader_epoch`),
   };
 }
 

@@ -300,6 +300,11 @@ export class ZooKeeperSession extends EventEmitter<SessionEvents> {
     try {
       await this.delete(path);
     } catch (error) {
+      if (isZooKeeperError(error, 'NOTEMPTY')) {
+        // A child was created meanwhile (another session writing under the tree): delete it too.
+        await this.deleteRecursive(path);
+        return;
+      }
       if (!isZooKeeperError(error, 'NONODE')) throw error;
     }
   }

@@ -57,7 +57,8 @@ function failure(name: string, errorCode: number, errorMessage: string | null): 
     errorMessage,
     numPartitions: -1,
     replicationFactor: -1,
-    configs: null,
+    // Kafka sends an empty list here, never null (the field's default).
+    configs: [],
   };
 }
 

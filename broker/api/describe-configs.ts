@@ -9,7 +9,7 @@ import { describeConfigsRequest } from '../../protocol/messages/describe-configs
 import type { BrokerServices } from '../broker-services.js';
 import type { BrokerConfigKey } from '../config.js';
 import { defineApiHandler } from './api-handler.js';
-import { brokerDefaultFor, TOPIC_CONFIG_KEYS } from './topic-configs.js';
+import { brokerDefaultFor, effectiveBrokerValue, TOPIC_CONFIG_KEYS } from './topic-configs.js';
 
 type Result = DescribeConfigsResponse['results'][number];
 type ConfigEntry = Result['configs'][number];
@@ -55,14 +55,15 @@ function describe(
     >) {
       if (!wanted(name)) continue;
       const source = entry.isDefault ? Source.DEFAULT : Source.STATIC_BROKER;
+      const value = effectiveBrokerValue(name, broker.config);
       configs.push({
         name,
-        value: entry.value,
+        value,
         readOnly: true,
         isDefault: entry.isDefault,
         configSource: source,
         isSensitive: false,
-        synonyms: synonyms ? [{ name, value: entry.value, source }] : [],
+        synonyms: synonyms ? [{ name, value, source }] : [],
       });
     }
     return { ...base, errorCode: 0, errorMessage: null, configs };

@@ -1,11 +1,16 @@
-// ListOffsets (key 2), versions 1-6: earliest (-2) = log start, latest (-1) = high watermark (the last
+// ListOffsets (key 2), versions 0-6. v0 (Burrow, old Sarama and kafka-go) answers up to max_num_offsets
+// offsets, newest first, from the segment base offsets and the log end (Kafka's legacy rule; a time picks
+// the segments last written at or before it); consumers see nothing above the high watermark.
+// v1+: earliest (-2) = log start, latest (-1) = high watermark (the last
 // stable offset for read_committed, the same value without transactions), or the first offset whose
 // timestamp is >= the given one (time index; offset -1 when there is none).
 // Errors: 3 UNKNOWN_TOPIC_OR_PARTITION, 6 NOT_LEADER_OR_FOLLOWER, 74/75 FENCED/UNKNOWN_LEADER_EPOCH (v4+).
 // Not implemented: max timestamp (-3, ListOffsets v7+, outside our range).
+import { ErrorCode } from '../../protocol/errors.js';
 import type { ListOffsetsResponse } from '../../protocol/index.js';
 import { listOffsetsRequest } from '../../protocol/messages/list-offsets.js';
 import type { BrokerServices } from '../broker-services.js';
+import { capAtHighWatermark, legacyOffsetsBefore } from '../log/legacy-offsets.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../log/partition-log.js';
 import { defineApiHandler } from './api-handler.js';
 
@@ -15,11 +20,25 @@ export const listOffsetsHandler = defineApiHandler({
   apiKey: 2,
   minVersion: listOffsetsRequest.versions[0],
   maxVersion: listOffsetsRequest.versions[1],
-  async handle(body, _context, broker) {
+  async handle(body, context, broker) {
+    const version = context.header.apiVersion;
     const topics: ListOffsetsResponse['topics'] = [];
     for (const topic of body.topics) {
       const partitions: PartitionResponse[] = [];
       for (const p of topic.partitions) {
+        if (version === 0) {
+          partitions.push(
+            await listOffsetsV0(
+              broker,
+              topic.name,
+              p.partitionIndex,
+              p.timestamp,
+              p.maxNumOffsets ?? 1,
+              body.replicaId,
+            ),
+          );
+          continue;
+        }
         partitions.push(
           await listOffset(
             broker,
@@ -65,4 +84,25 @@ async function listOffset(
   const found = await partition.log.offsetForTimestamp(timestamp);
   if (found === null || found.offset >= partition.highWatermark) return answer(0, -1n, -1n, epoch);
   return answer(0, found.offset, found.timestamp, epoch);
+}
+
+async function listOffsetsV0(
+  broker: BrokerServices,
+  topic: string,
+  partitionIndex: number,
+  timestamp: bigint,
+  maxNumOffsets: number,
+  replicaId: number,
+): Promise<PartitionResponse> {
+  const answer = (errorCode: number, oldStyleOffsets: bigint[] = []): PartitionResponse => ({
+    partitionIndex,
+    errorCode,
+    oldStyleOffsets,
+  });
+  const led = broker.replicas.leaderReplica({ topic, partition: partitionIndex });
+  if ('errorCode' in led) return answer(led.errorCode);
+  if (maxNumOffsets < 0) return answer(ErrorCode.INVALID_REQUEST);
+  const { partition } = led;
+  const offsets = legacyOffsetsBefore(await partition.log.segmentOffsetTimes(), timestamp, maxNumOffsets);
+  return answer(0, replicaId >= 0 ? offsets : capAtHighWatermark(offsets, partition.highWatermark));
 }

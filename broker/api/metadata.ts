@@ -1,11 +1,13 @@
 // Metadata (key 3), versions 0-9: live brokers (advertised address of the listener the request came
 // in on), cluster id, controller id, topics with leader, leader epoch, replicas, ISR and offline
 // replicas. Missing topics are auto-created when auto.create.topics.enable is on and (v4+) the
-// request allows it; the answer for such a topic is LEADER_NOT_AVAILABLE until clients retry.
+// request allows it; the answer for such a topic is LEADER_NOT_AVAILABLE until clients retry. A leader
+// is named only once it serves the partition (leaderServes), else 5 LEADER_NOT_AVAILABLE.
 // Not implemented: authorized operations (always the "not requested" default), internal topics.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { MetadataResponse } from '../../protocol/index.js';
 import { metadataRequest } from '../../protocol/messages/metadata.js';
+import type { PartitionState } from '../../coordinator/zk-paths.js';
 import type { BrokerServices } from '../broker-services.js';
 import { checkTopicName, ControllerRequestError } from '../controller/index.js';
 import { defineApiHandler } from './api-handler.js';
@@ -74,7 +76,11 @@ function describeTopic(broker: BrokerServices, name: string): TopicEntry {
     isInternal: false,
     partitions: topic.assignment.map((replicas, partitionIndex) => {
       const state = topic.states[partitionIndex] ?? null;
-      const leaderLive = state !== null && state.leader >= 0 && live.has(state.leader);
+      const leaderLive =
+        state !== null &&
+        state.leader >= 0 &&
+        live.has(state.leader) &&
+        leaderServes(broker, name, partitionIndex, state);
       return {
         errorCode: leaderLive ? 0 : ErrorCode.LEADER_NOT_AVAILABLE,
         partitionIndex,
@@ -87,6 +93,23 @@ function describeTopic(broker: BrokerServices, name: string): TopicEntry {
     }),
     topicAuthorizedOperations: -2147483648,
   };
+}
+
+/**
+ * Whether the named leader already serves the partition (Kafka answers 5 LEADER_NOT_AVAILABLE until
+ * then): this broker knows for itself; another leader has acknowledged it in ZooKeeper (leader_ack,
+ * written by ClusterSync once it opened the partition), so no client is sent to a leader that would
+ * not know the partition yet. Costs nothing per request: both are in memory.
+ */
+function leaderServes(
+  broker: BrokerServices,
+  topic: string,
+  partition: number,
+  state: PartitionState,
+): boolean {
+  if (state.leader !== broker.brokerId) return broker.metadata.leaderAcknowledged(topic, partition, state);
+  const local = broker.replicas.get({ topic, partition });
+  return local !== undefined && local.isLeader && local.leaderEpoch >= state.leaderEpoch;
 }
 
 async function missingTopic(

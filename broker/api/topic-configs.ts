@@ -1,4 +1,9 @@
-import { brokerConfigDefinitions, type BrokerConfig, type BrokerConfigKey } from '../config.js';
+import {
+  brokerConfigDefinitions,
+  TOPIC_COMPRESSION_TYPES,
+  type BrokerConfig,
+  type BrokerConfigKey,
+} from '../config.js';
 
 /**
  * Topic-level config keys (Kafka's names) and where their default comes from: a broker key
@@ -12,7 +17,6 @@ export interface TopicConfigKey {
 
 const FIXED_TOPIC_DEFAULTS: Record<string, string> = {
   'cleanup.policy': 'delete',
-  'compression.type': 'producer',
   'message.timestamp.type': 'CreateTime',
 };
 
@@ -44,12 +48,11 @@ const TOPIC_MINIMUMS: Record<string, number> = {
 };
 
 /**
- * Values sluice accepts for the keys without a broker key. Kafka accepts more (compaction, broker-side
- * recompression); sluice refuses what it does not do rather than store a setting it would ignore.
+ * Values sluice accepts for the keys without a broker key. Kafka accepts more (compaction); sluice refuses what it does not do rather than store a setting it would ignore.
  */
 const TOPIC_CHOICES: Record<string, readonly string[]> = {
   'cleanup.policy': ['delete'],
-  'compression.type': ['producer'],
+  'compression.type': TOPIC_COMPRESSION_TYPES,
   'message.timestamp.type': ['CreateTime', 'LogAppendTime'],
 };
 
@@ -80,18 +83,40 @@ export function topicConfigValueProblem(name: string, value: string): string | n
   }
 }
 
+/** The broker's effective value for a topic key (see effectiveBrokerValue). */
+export function brokerDefaultFor(key: TopicConfigKey, config: BrokerConfig): string {
+  if (key.brokerKey === null) return key.fixedDefault ?? '';
+  return effectiveBrokerValue(key.brokerKey, config);
+}
+
+/** Kafka's Long.MAX_VALUE, its "never" (flush.ms, flush.messages). */
+const LONG_MAX = '9223372036854775807';
+
 /**
- * The broker's effective value for a topic key. Derived settings (retention from .hours, roll from
- * .hours) are the resolved numbers, as Kafka reports them.
+ * What a broker key amounts to, never null: the explicit or default value, or for keys whose default
+ * is "derived from another key" the value derived (retention from .hours, roll from .hours, flush
+ * interval = never, advertised listeners = listeners), as Kafka reports for topics (flush.ms =
+ * Long.MAX_VALUE). Clients treat a null value as a missing config.
  */
-export function brokerDefaultFor(key: TopicConfigKey, config: BrokerConfig): string | null {
-  if (key.brokerKey === null) return key.fixedDefault;
-  switch (key.brokerKey) {
+export function effectiveBrokerValue(key: BrokerConfigKey, config: BrokerConfig): string {
+  const value = config.entries.get(key)?.value ?? null;
+  if (value !== null) return value;
+  switch (key) {
     case 'log.retention.ms':
       return String(config.logRetentionMs);
+    case 'log.retention.minutes':
+      return String(config.logRetentionMs < 0 ? -1 : Math.floor(config.logRetentionMs / 60_000));
     case 'log.roll.ms':
       return String(config.logRollMs);
+    case 'log.flush.interval.ms':
+      return LONG_MAX;
+    case 'log.dirs':
+      return config.logDir;
+    case 'advertised.listeners':
+      return config.advertisedListeners.map((l) => `${l.name}://${l.host}:${l.port}`).join(',');
+    case 'inter.broker.listener.name':
+      return config.interBrokerListenerName;
     default:
-      return config.entries.get(key.brokerKey)?.value ?? null;
+      return '';
   }
 }

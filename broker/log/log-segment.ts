@@ -233,6 +233,11 @@ export class LogSegment {
     return this.size === 0;
   }
 
+  /** When the segment's file was last written (ListOffsets v0 answers by it, as Kafka does). */
+  async lastModifiedMs(): Promise<number> {
+    return (await stat(this.paths.log)).mtimeMs;
+  }
+
   /** The segment's newest timestamp for time retention: its max timestamp, else its file's mtime. */
   async largestTimestampMs(): Promise<number> {
     if (this.maxTimestamp >= 0n) return Number(this.maxTimestamp);

@@ -39,6 +39,11 @@ export const RECOVERY_POINT_FILE = 'recovery-point';
 export const LOG_START_OFFSET_FILE = 'log-start-offset';
 
 /** ListOffsets' special timestamps. */
+export interface SegmentOffsetTime {
+  offset: bigint;
+  timeMs: number;
+}
+
 export const EARLIEST_TIMESTAMP = -2n;
 export const LATEST_TIMESTAMP = -1n;
 
@@ -443,6 +448,23 @@ export class PartitionLog {
       return { offset, timestamp: found.timestamp };
     }
     return null;
+  }
+
+  /**
+   * The points ListOffsets v0 chooses from, oldest first: each segment's base offset (at least the log
+   * start) with its file's modification time, then the log end with `nowMs` when the active segment
+   * holds data (Kafka's legacy offsets-before-time).
+   */
+  async segmentOffsetTimes(nowMs: number = this.now()): Promise<SegmentOffsetTime[]> {
+    this.ensureOpen();
+    const segments = this.segments;
+    const points: SegmentOffsetTime[] = [];
+    for (const segment of segments) {
+      const offset = segment.baseOffset < this.startOffset ? this.startOffset : segment.baseOffset;
+      points.push({ offset, timeMs: await segment.lastModifiedMs() });
+    }
+    if (!segments.at(-1)!.isEmpty) points.push({ offset: this.logEndOffset, timeMs: nowMs });
+    return points;
   }
 
   /**

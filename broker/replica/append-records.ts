@@ -2,7 +2,9 @@ import type { TopicPartition } from '../../coordinator/zk-paths.js';
 import type { Logger } from '../../log/logger.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { CorruptRecordBatchError } from '../../protocol/record-batch-header.js';
+import type { TopicCompressionType } from '../config.js';
 import { LogError } from '../log/log-errors.js';
+import { batchesToStore } from '../log/topic-recompression.js';
 import { appendAsLeaderIdempotent } from '../producer-state/idempotent-append.js';
 import type { ProducerStates } from '../producer-state/producer-states.js';
 import type { LeaderReplica } from './leader-replica.js';
@@ -44,13 +46,16 @@ export interface AppendSources {
   leaderForAppend(tp: TopicPartition): LeaderReplica;
   /** The topic's min.insync.replicas (its override, else the broker's). */
   minInsyncReplicas(topic: string): number;
+  /** The topic's compression.type: batches in another codec are recompressed to it (`producer`: kept). */
+  compressionType(topic: string): TopicCompressionType;
   producerStates: ProducerStates;
   logger: Logger;
 }
 
 /**
  * The leader append path (Kafka's ReplicaManager.appendRecords for one partition): required-acks and
- * leadership checks, zstd by version, min.insync.replicas before appending (acks=-1), the idempotent
+ * leadership checks, zstd by version, min.insync.replicas before appending (acks=-1), recompression to
+ * the topic's compression.type, the idempotent
  * append (duplicates get their original offsets, gaps 45, fenced epochs 47), then for acks=-1 the wait
  * until the high watermark passes the batch (7 at the timeout, 6 when leadership moved meanwhile, 20
  * when the ISR shrank below min.insync.replicas). Errors: 21 INVALID_REQUIRED_ACKS, 3, 5, 6, 2
@@ -82,7 +87,8 @@ export async function appendRecords(
   }
   try {
     const term = partition.leaderTerm;
-    const outcome = await appendAsLeaderIdempotent(partition, records, sources.producerStates);
+    const stored = await batchesToStore(records, sources.compressionType(tp.topic));
+    const outcome = await appendAsLeaderIdempotent(partition, stored, sources.producerStates);
     if (outcome.kind === 'reject') return refuse(outcome.errorCode, outcome.message);
     const { result } = outcome;
     const success = (): PartitionAppendResult => ({

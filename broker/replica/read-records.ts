@@ -4,7 +4,8 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { LogError } from '../log/log-errors.js';
 import type { LeaderReplica } from './leader-replica.js';
 import type { Partition } from './partition.js';
-import { hasZstdBatch } from './zstd-batches.js';
+import type { TopicCompressionType } from '../config.js';
+import { recordsForFetchBelowV10 } from './zstd-batches.js';
 
 /**
  * Kafka's broker-side fetch.max.bytes default (55 MiB): a response never carries more, whatever the
@@ -31,7 +32,10 @@ export interface ReadRecordsOptions {
   /** Wait (up to maxWaitMs) until at least this many bytes are available. */
   minBytes: number;
   maxWaitMs: number;
-  /** False for Fetch below v10: a partition whose data is zstd answers 76 instead. */
+  /**
+   * False for Fetch below v10: the batches before the first zstd batch are served; 76 when the fetch
+   * position is on a zstd batch or the topic stores zstd.
+   */
   zstdAllowed: boolean;
   /** Stops the wait (the connection closed or the broker is shutting down). */
   signal: AbortSignal;
@@ -44,8 +48,9 @@ export interface PartitionReadResult {
   highWatermark: bigint;
   lastStableOffset: bigint;
   logStartOffset: bigint;
-  /** Whole batches as stored (never decoded); null when the partition answers an error. */
-  records: Buffer | null;
+  /** Whole batches as stored (never decoded); empty when the partition answers an error (never null:
+   * librdkafka and Sarama reject a response with a null record set). */
+  records: Buffer;
 }
 
 /** What the read path uses of the replica manager. */
@@ -55,6 +60,8 @@ export interface ReadSources {
   leaderReplica(tp: TopicPartition, options: { currentLeaderEpoch?: number }): LeaderReplica;
   /** A follower fetched: its progress (high watermark, ISR expansion). */
   recordFollowerFetch(partition: Partition, replicaId: number, fetchOffset: bigint): void;
+  /** The topic's compression.type (zstd-stored topics answer 76 to Fetch below v10). */
+  compressionType(topic: string): TopicCompressionType;
   logger: Logger;
 }
 
@@ -139,13 +146,15 @@ async function readOnce(
   for (const request of options.partitions) {
     const result = await readPartition(sources, options, request, budget, bytes === 0);
     if (result.errorCode !== 0) errors = true;
-    const size = result.records?.length ?? 0;
+    const size = result.records.length;
     bytes += size;
     budget = Math.max(0, budget - size);
     results.push(result);
   }
   return { results, bytes, errors };
 }
+
+const NO_RECORDS = Buffer.alloc(0);
 
 async function readPartition(
   sources: ReadSources,
@@ -157,7 +166,7 @@ async function readPartition(
   const tp = request.topicPartition;
   const unread = { topicPartition: tp, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n };
   const led = sources.leaderReplica(tp, { currentLeaderEpoch: request.currentLeaderEpoch });
-  if ('errorCode' in led) return { ...unread, errorCode: led.errorCode, records: null };
+  if ('errorCode' in led) return { ...unread, errorCode: led.errorCode, records: NO_RECORDS };
   const { partition } = led;
   const offsets = { topicPartition: tp, ...partitionOffsets(partition) };
   const isFollower = options.replicaId >= 0;
@@ -168,14 +177,16 @@ async function readPartition(
       maxOffset: isFollower ? undefined : partition.highWatermark,
       minOneBatch: firstWithData,
     });
-    if (!options.zstdAllowed && records.length > 0 && hasZstdBatch(records)) {
-      return { ...offsets, errorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, records: null };
+    if (!options.zstdAllowed) {
+      const allowed = recordsForFetchBelowV10(records, sources.compressionType(tp.topic) === 'zstd');
+      if ('errorCode' in allowed) return { ...offsets, errorCode: allowed.errorCode, records: NO_RECORDS };
+      return { topicPartition: tp, ...partitionOffsets(partition), errorCode: 0, records: allowed.records };
     }
     return { topicPartition: tp, ...partitionOffsets(partition), errorCode: 0, records };
   } catch (error) {
-    if (error instanceof LogError) return { ...offsets, errorCode: error.code, records: null };
+    if (error instanceof LogError) return { ...offsets, errorCode: error.code, records: NO_RECORDS };
     sources.logger.error({ err: error, ...tp }, 'fetch failed');
-    return { ...offsets, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, records: null };
+    return { ...offsets, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, records: NO_RECORDS };
   }
 }
 

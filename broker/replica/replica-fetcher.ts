@@ -309,7 +309,7 @@ export class ReplicaFetcher {
         { version: LIST_OFFSETS_VERSION },
       );
       const answer = response.topics[0]?.partitions[0];
-      return answer && answer.errorCode === 0 ? answer.offset : null;
+      return answer && answer.errorCode === 0 ? (answer.offset ?? null) : null;
     };
     const leaderEnd = await ask(LATEST_TIMESTAMP);
     const leaderStart = await ask(EARLIEST_TIMESTAMP);

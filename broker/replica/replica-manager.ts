@@ -3,7 +3,7 @@ import type { BrokerAddress } from '../../client/kafka-connection.js';
 import type { ClusterState } from '../../coordinator/cluster-state.js';
 import type { TopicConfig, TopicPartition } from '../../coordinator/zk-paths.js';
 import type { Logger } from '../../log/logger.js';
-import type { BrokerConfig } from '../config.js';
+import type { BrokerConfig, TopicCompressionType } from '../config.js';
 import { PartitionLog } from '../log/partition-log.js';
 import { SerialQueue } from '../../concurrency/serial-queue.js';
 import type { MetadataCache } from '../metadata-cache.js';
@@ -25,7 +25,7 @@ import {
   type ReadSources,
 } from './read-records.js';
 import { ReplicaFetcherManager } from './replica-fetcher-manager.js';
-import { topicLogConfig } from './topic-log-config.js';
+import { topicCompressionType, topicLogConfig } from './topic-log-config.js';
 
 /** What replication needs from the rest of the broker. */
 export interface ReplicationContext {
@@ -121,6 +121,7 @@ export class ReplicaManager {
       leaderForAppend: (tp) =>
         findLeaderReplica(this.get(tp), this.metadata, tp, { leaderlessIsUnavailable: true }),
       minInsyncReplicas: (topic) => this.minInsyncReplicas(topic),
+      compressionType: (topic) => this.compressionType(topic),
       producerStates: this.producerStates,
       logger,
     };
@@ -129,6 +130,7 @@ export class ReplicaManager {
       leaderReplica: (tp, lookup) => this.leaderReplica(tp, lookup),
       recordFollowerFetch: (partition, replicaId, fetchOffset) =>
         this.recordFollowerFetch(partition, replicaId, fetchOffset),
+      compressionType: (topic) => this.compressionType(topic),
       logger,
     };
   }
@@ -156,6 +158,11 @@ export class ReplicaManager {
   private minInsyncReplicas(topic: string): number {
     const override = Number(this.metadata.topics.get(topic)?.config['min.insync.replicas']);
     return Number.isInteger(override) && override >= 1 ? override : this.config.minInsyncReplicas;
+  }
+
+  /** The topic's compression.type (its override, else the broker's). */
+  private compressionType(topic: string): TopicCompressionType {
+    return topicCompressionType(this.config, this.metadata.topics.get(topic)?.config ?? {});
   }
 
   get(tp: TopicPartition): Partition | undefined {

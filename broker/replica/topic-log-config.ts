@@ -1,5 +1,5 @@
 import type { TopicConfig } from '../../coordinator/zk-paths.js';
-import type { BrokerConfig } from '../config.js';
+import { isTopicCompressionType, type BrokerConfig, type TopicCompressionType } from '../config.js';
 import type { LogConfig } from '../log/log-config.js';
 
 /**
@@ -29,4 +29,10 @@ export function topicLogConfig(broker: BrokerConfig, overrides: TopicConfig): Pa
     messageTimestampType:
       overrides['message.timestamp.type'] === 'LogAppendTime' ? 'LogAppendTime' : 'CreateTime',
   };
+}
+
+/** A topic's compression.type: its override, else the broker's. */
+export function topicCompressionType(broker: BrokerConfig, overrides: TopicConfig): TopicCompressionType {
+  const override = overrides['compression.type'];
+  return override !== undefined && isTopicCompressionType(override) ? override : broker.compressionType;
 }

@@ -1,13 +1,14 @@
 import type { MessageBody, MessageDeclaration } from '../schema/declaration.js';
 
-// ListOffsets (api key 2), versions 1-6. Field lists follow Kafka's ListOffsetsRequest.json and
-// ListOffsetsResponse.json, restricted to the versions sluice speaks.
+// ListOffsets (api key 2), versions 0-6 (v0: up to max_num_offsets offsets per partition, answered in
+// old_style_offsets). Field lists follow Kafka's ListOffsetsRequest.json and ListOffsetsResponse.json,
+// restricted to the versions sluice speaks.
 
 export const listOffsetsRequest = {
   apiKey: 2,
   name: 'ListOffsets',
   kind: 'request',
-  versions: [1, 6],
+  versions: [0, 6],
   flexibleFrom: 6,
   fields: [
     { name: 'replicaId', type: 'int32' },
@@ -26,6 +27,7 @@ export const listOffsetsRequest = {
             { name: 'partitionIndex', type: 'int32' },
             { name: 'currentLeaderEpoch', type: 'int32', versions: '4+', default: -1 },
             { name: 'timestamp', type: 'int64' },
+            { name: 'maxNumOffsets', type: 'int32', versions: '0', default: 1 },
           ],
         },
       ],
@@ -39,7 +41,7 @@ export const listOffsetsResponse = {
   apiKey: 2,
   name: 'ListOffsets',
   kind: 'response',
-  versions: [1, 6],
+  versions: [0, 6],
   flexibleFrom: 6,
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: '2+' },
@@ -56,8 +58,9 @@ export const listOffsetsResponse = {
           fields: [
             { name: 'partitionIndex', type: 'int32' },
             { name: 'errorCode', type: 'int16' },
-            { name: 'timestamp', type: 'int64', default: -1 },
-            { name: 'offset', type: 'int64', default: -1 },
+            { name: 'oldStyleOffsets', type: '[]int64', versions: '0' },
+            { name: 'timestamp', type: 'int64', versions: '1+', default: -1 },
+            { name: 'offset', type: 'int64', versions: '1+', default: -1 },
             { name: 'leaderEpoch', type: 'int32', versions: '4+', default: -1 },
           ],
         },

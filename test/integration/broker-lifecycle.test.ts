@@ -73,7 +73,7 @@ describe('broker housekeeping: idle connections and retention', () => {
           isolationLevel: 0,
           topics: [{ name: 'retained', partitions: [{ partitionIndex: 0, timestamp: -2n }] }],
         });
-        return response.topics[0]!.partitions[0]!.offset;
+        return response.topics[0]!.partitions[0]!.offset!;
       };
       const partitionDir = join(harness.dataDir, 'logs', 'retained-0');
       const segmentSizes = async () => {

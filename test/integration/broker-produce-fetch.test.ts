@@ -67,7 +67,7 @@ describe('broker produce and fetch over the wire', () => {
     const byKey = new Map(response.apiKeys.map((k) => [k.apiKey, [k.minVersion, k.maxVersion]]));
     expect(byKey.get(0)).toEqual([3, 9]);
     expect(byKey.get(1)).toEqual([4, 12]);
-    expect(byKey.get(2)).toEqual([1, 6]);
+    expect(byKey.get(2)).toEqual([0, 6]);
     expect(byKey.get(3)).toEqual([0, 9]);
     expect(byKey.get(18)).toEqual([0, 3]);
     expect(byKey.get(19)).toEqual([0, 7]);
@@ -99,7 +99,9 @@ describe('broker produce and fetch over the wire', () => {
     for (const version of [4, 11, 12]) {
       const response = await client.request(1, version, fetchBody('round-trip', 0n));
       const partition = response.responses[0]!.partitions[0]!;
-      expect(partition.errorCode, `fetch v${version}`).toBe(version < 10 ? 76 : 0);
+      expect(partition.errorCode, `fetch v${version}`).toBe(0);
+      // Below v10 the batches before the zstd one are served, and 76 only when positioned on it.
+      if (version < 10) expect(values(partition.records)).toEqual(['a', 'b', 'c']);
       if (version >= 10) {
         expect(values(partition.records)).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
         expect(partition.highWatermark).toBe(6n);
@@ -111,6 +113,8 @@ describe('broker produce and fetch over the wire', () => {
     const old = await client.request(1, 4, fetchBody('round-trip', 0n, { partitionMaxBytes: 1 }));
     expect(old.responses[0]!.partitions[0]!.errorCode).toBe(0);
     expect(values(old.responses[0]!.partitions[0]!.records)).toEqual(['a', 'b']);
+    const onZstd = await client.request(1, 4, fetchBody('round-trip', 3n));
+    expect(onZstd.responses[0]!.partitions[0]!.errorCode).toBe(76);
     // Fetch sessions are not kept: every response is sessionless (session id 0).
     const v7 = await client.request(1, 7, { ...fetchBody('round-trip', 2n), sessionEpoch: 0 });
     expect(v7.sessionId).toBe(0);

@@ -223,7 +223,7 @@ describe('declarations', () => {
     const table: [number, number, number, number | null][] = [
       [0, 3, 9, 9],
       [1, 4, 12, 12],
-      [2, 1, 6, 6],
+      [2, 0, 6, 6],
       [3, 0, 9, 9],
       [8, 0, 8, 8],
       [9, 1, 8, 6],

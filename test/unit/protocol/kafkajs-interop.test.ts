@@ -148,7 +148,8 @@ const REQUEST_FIXTURES: Record<
     expected: () => ({
       replicaId: -1,
       isolationLevel: 1,
-      topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, timestamp: -2n }] }],
+      // kafkajs asks v0 for one offset
+      topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, timestamp: -2n, maxNumOffsets: 1 }] }],
     }),
   },
   [ApiKey.Metadata]: {
@@ -371,7 +372,13 @@ const RESPONSE_ADAPTERS: Record<number, (theirs: Json, ours: Json) => { theirs: 
     },
   }),
   [ApiKey.ListOffsets]: (t, o) => ({
-    theirs: renamed(t, { responses: 'topics', topic: 'name', partition: 'partitionIndex' }),
+    // v0's offsets array is old_style_offsets
+    theirs: renamed(t, {
+      responses: 'topics',
+      topic: 'name',
+      partition: 'partitionIndex',
+      offsets: 'oldStyleOffsets',
+    }),
     ours: o,
   }),
   [ApiKey.Metadata]: (t, o) => ({

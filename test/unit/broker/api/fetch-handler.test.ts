@@ -153,7 +153,7 @@ describe('Fetch handler over in-memory services', () => {
     expect(response!.responses[0]!.partitions[0]).toMatchObject({ errorCode: 0, records: Buffer.alloc(0) });
   });
 
-  it('answers errors per partition without records', async () => {
+  it('answers errors per partition with empty record sets (never null)', async () => {
     const [partition] = await broker.addTopic('orders');
     await append(partition!, batch(['a']));
     broker.metadata.setTopic({
@@ -175,16 +175,16 @@ describe('Fetch handler over in-memory services', () => {
     expect(byTopic.get('missing')).toMatchObject({
       errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
       highWatermark: -1n,
-      records: null,
+      records: Buffer.alloc(0),
     });
     expect(byTopic.get('elsewhere')).toMatchObject({
       errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER,
-      records: null,
+      records: Buffer.alloc(0),
     });
     expect(byTopic.get('orders')).toMatchObject({
       errorCode: ErrorCode.OFFSET_OUT_OF_RANGE,
       highWatermark: 1n,
-      records: null,
+      records: Buffer.alloc(0),
     });
   });
 
@@ -212,7 +212,10 @@ describe('Fetch handler over in-memory services', () => {
     const at = async (version: number) =>
       (await callHandler(fetchHandler, broker.services, version, fetchOf([{ topic: 'packed' }])))!
         .responses[0]!.partitions[0]!;
-    expect(await at(9)).toMatchObject({ errorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, records: null });
+    expect(await at(9)).toMatchObject({
+      errorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
+      records: Buffer.alloc(0),
+    });
     expect(values((await at(10)).records)).toEqual(['z']);
   });
 });
