@@ -14,7 +14,7 @@
 // replicas, diverging epochs.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { FetchRequest, FetchResponse } from '../../protocol/index.js';
-import { fetchRequest } from '../../protocol/messages/fetch.js';
+import { fetchApi } from '../../protocol/messages/fetch.js';
 import type { BrokerServices } from '../broker-services.js';
 import { LogError } from '../log/log-errors.js';
 import type { Partition } from '../replica/partition.js';
@@ -30,10 +30,7 @@ type PartitionData = FetchResponse['responses'][number]['partitions'][number];
  */
 export const FETCH_MAX_BYTES = 55 * 1024 * 1024;
 
-export const fetchHandler = defineApiHandler({
-  apiKey: 1,
-  minVersion: fetchRequest.versions[0],
-  maxVersion: fetchRequest.versions[1],
+export const fetchHandler = defineApiHandler(fetchApi, {
   async handle(body, context, broker) {
     const version = context.header.apiVersion;
     const deadline = Date.now() + Math.max(0, body.maxWaitMs);

@@ -1,13 +1,10 @@
 // JoinGroup (key 11), versions 0-6: parks the member until the rebalance completes (group.ts).
 // v4+: a member without an id first gets MEMBER_ID_REQUIRED (79) with its id, then joins with it.
-import { joinGroupRequest } from '../../protocol/messages/join-group.js';
+import { joinGroupApi } from '../../protocol/messages/join-group.js';
 import { groupCoordinatorOf } from '../group-coordinator/group-coordinator.js';
 import { defineApiHandler } from './api-handler.js';
 
-export const joinGroupHandler = defineApiHandler({
-  apiKey: 11,
-  minVersion: joinGroupRequest.versions[0],
-  maxVersion: joinGroupRequest.versions[1],
+export const joinGroupHandler = defineApiHandler(joinGroupApi, {
   async handle(body, context, broker) {
     const version = context.header.apiVersion;
     const result = await groupCoordinatorOf(broker).join(body.groupId, {

@@ -4,7 +4,7 @@
 // Errors: 3 UNKNOWN_TOPIC_OR_PARTITION, 6 NOT_LEADER_OR_FOLLOWER, 74/75 FENCED/UNKNOWN_LEADER_EPOCH (v4+).
 // Not implemented: max timestamp (-3, ListOffsets v7+, outside our range).
 import type { ListOffsetsResponse } from '../../protocol/index.js';
-import { listOffsetsRequest } from '../../protocol/messages/list-offsets.js';
+import { listOffsetsApi } from '../../protocol/messages/list-offsets.js';
 import type { BrokerServices } from '../broker-services.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../log/partition-log.js';
 import { defineApiHandler } from './api-handler.js';
@@ -12,10 +12,7 @@ import { ledPartition } from './led-partition.js';
 
 type PartitionResponse = ListOffsetsResponse['topics'][number]['partitions'][number];
 
-export const listOffsetsHandler = defineApiHandler({
-  apiKey: 2,
-  minVersion: listOffsetsRequest.versions[0],
-  maxVersion: listOffsetsRequest.versions[1],
+export const listOffsetsHandler = defineApiHandler(listOffsetsApi, {
   async handle(body, _context, broker) {
     const topics: ListOffsetsResponse['topics'] = [];
     for (const topic of body.topics) {

@@ -1,14 +1,11 @@
 // OffsetCommit (key 8), versions 0-8: members of the current generation (or, with generation -1 and
 // no member id, anyone while the group is empty) store offsets in /consumers/<g>/offsets/<t>/<p>.
 // Retention times (v2-4) and commit timestamps (v1) are accepted and ignored: offsets never expire.
-import { offsetCommitRequest } from '../../protocol/messages/offset-commit.js';
+import { offsetCommitApi } from '../../protocol/messages/offset-commit.js';
 import { groupCoordinatorOf } from '../group-coordinator/group-coordinator.js';
 import { defineApiHandler } from './api-handler.js';
 
-export const offsetCommitHandler = defineApiHandler({
-  apiKey: 8,
-  minVersion: offsetCommitRequest.versions[0],
-  maxVersion: offsetCommitRequest.versions[1],
+export const offsetCommitHandler = defineApiHandler(offsetCommitApi, {
   async handle(body, _context, broker) {
     const entries = body.topics.flatMap((t) =>
       t.partitions.map((p) => ({

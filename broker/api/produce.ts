@@ -10,7 +10,7 @@
 // fenced epochs 47 (broker/producer-state). Not implemented: transactions, LogAppendTime stamping, record errors.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ProduceResponse } from '../../protocol/index.js';
-import { produceRequest } from '../../protocol/messages/produce.js';
+import { produceApi } from '../../protocol/messages/produce.js';
 import {
   CompressionCodec,
   compressionOf,
@@ -25,10 +25,7 @@ import { defineApiHandler } from './api-handler.js';
 
 type PartitionResponse = ProduceResponse['responses'][number]['partitionResponses'][number];
 
-export const produceHandler = defineApiHandler({
-  apiKey: 0,
-  minVersion: produceRequest.versions[0],
-  maxVersion: produceRequest.versions[1],
+export const produceHandler = defineApiHandler(produceApi, {
   async handle(body, context, broker) {
     const version = context.header.apiVersion;
     const acks = body.acks;

@@ -1,12 +1,9 @@
 // SyncGroup (key 14), versions 0-4: the leader hands in the assignment; every member gets its share.
-import { syncGroupRequest } from '../../protocol/messages/sync-group.js';
+import { syncGroupApi } from '../../protocol/messages/sync-group.js';
 import { groupCoordinatorOf } from '../group-coordinator/group-coordinator.js';
 import { defineApiHandler } from './api-handler.js';
 
-export const syncGroupHandler = defineApiHandler({
-  apiKey: 14,
-  minVersion: syncGroupRequest.versions[0],
-  maxVersion: syncGroupRequest.versions[1],
+export const syncGroupHandler = defineApiHandler(syncGroupApi, {
   async handle(body, _context, broker) {
     const result = await groupCoordinatorOf(broker).sync(
       body.groupId,
