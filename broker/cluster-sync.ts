@@ -1,7 +1,8 @@
 import type { ClusterState } from '../coordinator/cluster-state.js';
 import { ControllerState } from '../coordinator/controller-state.js';
 import type { WatchEvent } from '../coordinator/zk-session.js';
-import type { PartitionState, TopicPartition } from '../coordinator/zk-paths.js';
+import type { PartitionState } from '../coordinator/zk-paths.js';
+import { topicPartitionKey, type TopicPartition } from '../protocol/topic-partition.js';
 import type { Logger } from '../log/logger.js';
 import { NO_LEADER } from './controller/partition-leader-election.js';
 import type { MetadataCache, TopicMetadata } from './metadata-cache.js';
@@ -152,7 +153,7 @@ export class ClusterSync {
   }
 
   private async readState(tp: TopicPartition): Promise<PartitionState | null> {
-    const key = `${tp.topic}-${tp.partition}`;
+    const key = topicPartitionKey(tp);
     const apply = this.watched(() => this.applyChangedStates());
     const read = await readPartitionStateOrWatchCreation(this.clusterState.session, tp, (event) => {
       // Marked when the watch fires, not when its task runs, so one task takes every change so far.
@@ -209,7 +210,7 @@ export class ClusterSync {
     this.logger.warn({ err: error, ...tp }, 'partition state read failed; retrying');
     setTimeout(() => {
       if (this.closed) return;
-      this.changedStates.set(`${tp.topic}-${tp.partition}`, tp);
+      this.changedStates.set(topicPartitionKey(tp), tp);
       void this.enqueue(() => this.applyChangedStates());
     }, STATE_RETRY_MS).unref();
   }
@@ -237,7 +238,7 @@ export class ClusterSync {
         replicas,
         isr: state.isr,
         controllerEpoch: state.controllerEpoch,
-        zkVersion: this.stateVersions.get(`${topic.name}-${partition}`),
+        zkVersion: this.stateVersions.get(topicPartitionKey({ topic: topic.name, partition })),
       },
       topic.config,
     );

@@ -1,11 +1,7 @@
 import { isZooKeeperError } from '../coordinator/zk-errors.js';
 import type { Watcher, ZooKeeperSession } from '../coordinator/zk-session.js';
-import {
-  decodePartitionState,
-  zkPaths,
-  type PartitionState,
-  type TopicPartition,
-} from '../coordinator/zk-paths.js';
+import { decodePartitionState, zkPaths, type PartitionState } from '../coordinator/zk-paths.js';
+import type { TopicPartition } from '../protocol/topic-partition.js';
 import type { Versioned } from '../coordinator/cluster-state.js';
 
 /**

@@ -5,10 +5,10 @@ import { KafkaAdmin } from '../client/admin.js';
 import { ZooKeeperBrokerDiscovery } from '../client/broker-discovery.js';
 import { KafkaClient } from '../client/kafka-client.js';
 import { ClusterState } from '../coordinator/cluster-state.js';
-import type { TopicPartition } from '../coordinator/zk-paths.js';
+import { topicPartitionKey, type TopicPartition } from '../protocol/topic-partition.js';
 import { ZooKeeperSession } from '../coordinator/zk-session.js';
 import { componentLogger, type Logger } from '../log/logger.js';
-import { ASSIGNORS, topicPartitionKey, type Assignor, type AssignorName } from './assignors.js';
+import { ASSIGNORS, type Assignor, type AssignorName } from './assignors.js';
 import { FetchManager, type ConsumedRecord, type FetchOptions } from './fetch-manager.js';
 import { GroupMembership, type GenerationEvent, type OwnershipHandler } from './group-membership.js';
 

@@ -8,6 +8,7 @@ export { codecFor, isFlexible, type VersionCodec } from './schema/compile.js';
 export * from './messages/index.js';
 export * from './codec.js';
 export * from './errors.js';
+export * from './topic-partition.js';
 export * from './compression.js';
 export * from './crc32c.js';
 export * from './record-batch-header.js';
