@@ -43,20 +43,12 @@ export interface ApiDescriptor<D extends ApiDeclaration = ApiDeclaration> {
   readonly response: MessageOf<D, 'response'>;
 }
 
-// The caller's literal is inferred as if written `as const`; `Exact` keeps the excess-property check
-// that `satisfies` would give, so a misspelt field property (`nulable`) does not pass silently.
-type Exact<T, Shape> = T extends readonly (infer E)[]
-  ? Shape extends readonly (infer S)[]
-    ? readonly Exact<E, S>[]
-    : T
-  : T extends object
-    ? { readonly [K in keyof T]: K extends keyof Shape ? Exact<T[K], Shape[K]> : never }
-    : T;
-
-/** Declares one API (see `ApiDeclaration`); the result goes in the list in protocol/messages/index.ts. */
-export function defineApi<const D extends ApiDeclaration>(
-  declaration: D & Exact<D, ApiDeclaration>,
-): ApiDescriptor<D> {
+/**
+ * Declares one API (see `ApiDeclaration`); the result goes in the list in protocol/messages/index.ts.
+ * The literal is inferred as if written `as const` (for the body types) and still checked against
+ * `ApiDeclaration`, excess properties included, so a misspelt `nulable` does not pass.
+ */
+export function defineApi<const D extends ApiDeclaration>(declaration: D): ApiDescriptor<D> {
   const { apiKey, name, versions, flexibleFrom } = declaration;
   const message = <Kind extends 'request' | 'response'>(kind: Kind): MessageOf<D, Kind> => ({
     apiKey,
