@@ -1,7 +1,8 @@
 import type { ClusterState } from '../coordinator/cluster-state.js';
 import { ControllerState } from '../coordinator/controller-state.js';
 import type { WatchEvent } from '../coordinator/zk-session.js';
-import type { PartitionState, TopicPartition } from '../coordinator/zk-paths.js';
+import type { PartitionState } from '../coordinator/zk-paths.js';
+import { topicPartitionKey, type TopicPartition } from '../protocol/topic-partition.js';
 import type { Logger } from '../log/logger.js';
 import { NO_LEADER } from './controller/partition-leader-election.js';
 import type { MetadataCache, TopicMetadata } from './metadata-cache.js';
@@ -148,7 +149,7 @@ export class ClusterSync {
   }
 
   private async readState(tp: TopicPartition): Promise<PartitionState | null> {
-    const key = `${tp.topic}-${tp.partition}`;
+    const key = topicPartitionKey(tp);
     const apply = this.watched(() => this.applyChangedStates());
     // The leader's acknowledgement is read alongside (pipelined), and re-read whenever it changes.
     const [read] = await Promise.all([
@@ -165,7 +166,7 @@ export class ClusterSync {
   }
   /** Reads a partition's leader ack and arms one watch on it (re-read when it fires). */
   private async readLeaderAck(tp: TopicPartition): Promise<void> {
-    const key = `${tp.topic}-${tp.partition}`;
+    const key = topicPartitionKey(tp);
     const reread = this.watched(() => this.readLeaderAck(tp));
     this.ackWatched.add(key);
     try {
@@ -186,7 +187,7 @@ export class ClusterSync {
    * nothing on the produce or fetch path waits for it.
    */
   private acknowledgeLeadership(tp: TopicPartition, state: PartitionState): void {
-    const version = this.stateVersions.get(`${tp.topic}-${tp.partition}`);
+    const version = this.stateVersions.get(topicPartitionKey(tp));
     if (version === undefined || this.cache.leaderAcknowledged(tp.topic, tp.partition, state)) return;
     const ack = { leader: this.brokerId, leaderEpoch: state.leaderEpoch };
     this.clusterState.writeLeaderAck(tp, ack, version).then(
@@ -250,7 +251,7 @@ export class ClusterSync {
     this.logger.warn({ err: error, ...tp }, 'partition state read failed; retrying');
     setTimeout(() => {
       if (this.closed) return;
-      this.changedStates.set(`${tp.topic}-${tp.partition}`, tp);
+      this.changedStates.set(topicPartitionKey(tp), tp);
       void this.enqueue(() => this.applyChangedStates());
     }, STATE_RETRY_MS).unref();
   }
@@ -278,7 +279,7 @@ export class ClusterSync {
         replicas,
         isr: state.isr,
         controllerEpoch: state.controllerEpoch,
-        zkVersion: this.stateVersions.get(`${topic.name}-${partition}`),
+        zkVersion: this.stateVersions.get(topicPartitionKey({ topic: topic.name, partition })),
       },
       topic.config,
     );

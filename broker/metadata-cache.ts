@@ -1,3 +1,4 @@
+import { topicPartitionKey } from '../protocol/topic-partition.js';
 import type {
   BrokerRegistration,
   LeaderAck,
@@ -50,13 +51,13 @@ export class MetadataCache {
   }
 
   setLeaderAck(topic: string, partition: number, ack: LeaderAck | null): void {
-    if (ack === null) this.leaderAcks.delete(`${topic}-${partition}`);
-    else this.leaderAcks.set(`${topic}-${partition}`, ack);
+    if (ack === null) this.leaderAcks.delete(topicPartitionKey({ topic, partition }));
+    else this.leaderAcks.set(topicPartitionKey({ topic, partition }), ack);
   }
 
   /** True when the partition's leader has acknowledged serving it in the state's leader epoch. */
   leaderAcknowledged(topic: string, partition: number, state: PartitionState): boolean {
-    const ack = this.leaderAcks.get(`${topic}-${partition}`);
+    const ack = this.leaderAcks.get(topicPartitionKey({ topic, partition }));
     return ack !== undefined && ack.leader === state.leader && ack.leaderEpoch === state.leaderEpoch;
   }
 

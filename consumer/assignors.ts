@@ -1,4 +1,4 @@
-import type { TopicPartition } from '../coordinator/zk-paths.js';
+import type { TopicPartition } from '../protocol/topic-partition.js';
 
 /**
  * Partition assignors: pure functions from (members with their subscriptions, partition counts) to
@@ -99,11 +99,6 @@ export function partitionsOf(assignment: PartitionAssignment, consumerId: string
     }
   }
   return owned.sort((a, b) => compareIds(a.topic, b.topic) || a.partition - b.partition);
-}
-
-/** "topic-3": the key a TopicPartition is stored under in maps. */
-export function topicPartitionKey(tp: TopicPartition): string {
-  return `${tp.topic}-${tp.partition}`;
 }
 
 /** Whether two assignments give every partition to the same member. */

@@ -1,13 +1,12 @@
 import { ConnectionPool } from '../client/connection-pool.js';
 import type { KafkaClient } from '../client/kafka-client.js';
 import type { KafkaConnectionOptions } from '../client/kafka-connection.js';
-import type { TopicPartition } from '../coordinator/zk-paths.js';
+import { topicPartitionKey, type TopicPartition } from '../protocol/topic-partition.js';
 import { componentLogger } from '../log/logger.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { ApiKey } from '../protocol/messages/index.js';
 import { decodeRecordBatches, type RecordHeader } from '../protocol/record-batch.js';
 import { LOG_OVERHEAD, RECORD_BATCH_HEADER_SIZE, RecordBatchField } from '../protocol/record-batch-header.js';
-import { topicPartitionKey } from './assignors.js';
 import { SerialQueue } from '../concurrency/serial-queue.js';
 
 const log = componentLogger('consumer-fetch');

@@ -2,16 +2,11 @@ import { EventEmitter } from 'node:events';
 import type { ClusterState } from '../coordinator/cluster-state.js';
 import { brokerCoordinators, GroupKindConflictError } from '../coordinator/group-kind.js';
 import { isZooKeeperError } from '../coordinator/zk-errors.js';
-import { zkPaths, type GroupAssignment, type TopicPartition } from '../coordinator/zk-paths.js';
+import { zkPaths, type GroupAssignment } from '../coordinator/zk-paths.js';
+import { topicPartitionKey, type TopicPartition } from '../protocol/topic-partition.js';
 import type { WatchEvent } from '../coordinator/zk-session.js';
 import { componentLogger, type Logger } from '../log/logger.js';
-import {
-  partitionsOf,
-  sameAssignment,
-  topicPartitionKey,
-  type Assignor,
-  type AssignorMember,
-} from './assignors.js';
+import { partitionsOf, sameAssignment, type Assignor, type AssignorMember } from './assignors.js';
 import { SerialQueue } from '../concurrency/serial-queue.js';
 
 /**

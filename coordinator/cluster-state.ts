@@ -39,8 +39,8 @@ import {
   type ProducerIdBlock,
   type ReplicaAssignment,
   type TopicConfig,
-  type TopicPartition,
 } from './zk-paths.js';
+import type { TopicPartition } from '../protocol/topic-partition.js';
 
 /**
  * The typed cluster-state layer (DESIGN.md §4.2): brokers, topics, partition state, the controller,

@@ -1,13 +1,8 @@
 import type { ClusterState, Versioned } from './cluster-state.js';
 import { ZooKeeperMultiError, isZooKeeperError } from './zk-errors.js';
 import type { MultiOp, Watcher, ZooKeeperSession } from './zk-session.js';
-import {
-  decodeController,
-  encodePartitionState,
-  zkPaths,
-  type PartitionState,
-  type TopicPartition,
-} from './zk-paths.js';
+import { decodeController, encodePartitionState, zkPaths, type PartitionState } from './zk-paths.js';
+import type { TopicPartition } from '../protocol/topic-partition.js';
 
 /**
  * What the controller (broker/controller/) reads and writes beyond cluster-state.ts: fenced partition

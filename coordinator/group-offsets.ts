@@ -1,6 +1,7 @@
 import type { ClusterState } from './cluster-state.js';
 import { isZooKeeperError } from './zk-errors.js';
-import { assertLegalName, zkPaths, type TopicPartition } from './zk-paths.js';
+import { assertLegalName, zkPaths } from './zk-paths.js';
+import type { TopicPartition } from '../protocol/topic-partition.js';
 
 /**
  * Offset commit metadata of broker-coordinated groups. The offset itself goes where every sluice

@@ -1,15 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { topicPartitionKey, type TopicPartition } from '../protocol/topic-partition.js';
 
 /**
  * Every ZooKeeper path sluice uses and the JSON stored at each: Kafka's ZooKeeper-era layout
  * (DESIGN.md §4.3), so Kafka-aware tools can read a sluice cluster. Pure: builds paths, encodes and
  * decodes payloads; `cluster-state.ts` does the I/O. No other module spells a path.
  */
-
-export interface TopicPartition {
-  topic: string;
-  partition: number;
-}
 
 export const zkPaths = {
   brokerIds: '/brokers/ids',
@@ -256,7 +252,7 @@ export function encodePartitionState(state: PartitionState): Buffer {
 }
 
 export function decodePartitionState(tp: TopicPartition, data: Buffer): PartitionState {
-  const what = `partition state ${tp.topic}-${tp.partition}`;
+  const what = `partition state ${topicPartitionKey(tp)}`;
   const json = parseObject(data, what);
   return {
     leader: int(json.leader, `${what}.leader`),

@@ -1,4 +1,4 @@
-import type { TopicPartition } from '../coordinator/zk-paths.js';
+import type { TopicPartition } from '../protocol/topic-partition.js';
 import { RecordsWriter } from './records-writer.js';
 
 /** Where an acknowledged record landed. Offset is -1 with acks=0 (the broker does not answer). */

@@ -1,4 +1,4 @@
-import type { TopicPartition } from '../coordinator/zk-paths.js';
+import type { TopicPartition } from '../protocol/topic-partition.js';
 import type { RecordHeader } from '../protocol/record-batch.js';
 import { ProducerBatch, type DeliveryCallback } from './producer-batch.js';
 

@@ -8,6 +8,7 @@ export { codecFor, isFlexible, useInterpretedStructCodecs, type VersionCodec } f
 export * from './messages/index.js';
 export * from './codec.js';
 export * from './errors.js';
+export * from './topic-partition.js';
 export * from './compression.js';
 export * from './crc32c.js';
 export * from './record-batch-header.js';

@@ -1,4 +1,10 @@
-import type { ApiKey, RequestBodies, ResponseBodies, TypedRequestHeader } from '../../protocol/index.js';
+import type {
+  ApiKey,
+  KnownApi,
+  RequestBodies,
+  ResponseBodies,
+  TypedRequestHeader,
+} from '../../protocol/index.js';
 import type { BrokerServices } from '../broker-services.js';
 
 /** What a handler knows about the request besides its body. */
@@ -22,10 +28,14 @@ export interface RequestContext<K extends ApiKey = ApiKey> {
  * One Kafka API served by the broker: its key, the version range it handles (what ApiVersions
  * advertises), and the handler. A null response means "send nothing" (Produce with acks=0).
  */
-export interface ApiHandler<K extends ApiKey = ApiKey> {
+export interface ApiHandler<K extends ApiKey = ApiKey> extends ApiHandling<K> {
   readonly apiKey: K;
   readonly minVersion: number;
   readonly maxVersion: number;
+}
+
+/** What a handler file writes: how to answer one request of its API. */
+export interface ApiHandling<K extends ApiKey> {
   handle(
     body: RequestBodies[K],
     context: RequestContext<K>,
@@ -33,6 +43,18 @@ export interface ApiHandler<K extends ApiKey = ApiKey> {
   ): Promise<ResponseBodies[K] | null>;
 }
 
-export function defineApiHandler<K extends ApiKey>(handler: ApiHandler<K>): ApiHandler<K> {
-  return handler;
+/**
+ * A handler for `api` (from protocol/messages/): the key and version range come from its declaration,
+ * so the broker serves exactly the versions the codec speaks.
+ */
+export function defineApiHandler<A extends KnownApi>(
+  api: A,
+  handling: ApiHandling<A['apiKey']>,
+): ApiHandler<A['apiKey']> {
+  return {
+    apiKey: api.apiKey,
+    minVersion: api.minVersion,
+    maxVersion: api.maxVersion,
+    handle: (body, context, broker) => handling.handle(body, context, broker),
+  };
 }

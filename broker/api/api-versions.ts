@@ -1,13 +1,10 @@
 // ApiVersions (key 18), versions 0-3: every API in the handler registry with the range it handles.
 // Not implemented: supported/finalized features (sent empty). A request for a version above 3 gets the
 // v0 fallback from the network layer (error 35 + our ranges), not this handler.
-import { apiVersionsRequest } from '../../protocol/messages/api-versions.js';
+import { apiVersionsApi } from '../../protocol/messages/api-versions.js';
 import { defineApiHandler } from './api-handler.js';
 
-export const apiVersionsHandler = defineApiHandler({
-  apiKey: 18,
-  minVersion: apiVersionsRequest.versions[0],
-  maxVersion: apiVersionsRequest.versions[1],
+export const apiVersionsHandler = defineApiHandler(apiVersionsApi, {
   async handle(_body, _context, broker) {
     return {
       errorCode: 0,

@@ -9,7 +9,7 @@
 // Not implemented: topic ids (v7 returns the zero uuid), create policies, config validation beyond keys.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/index.js';
-import { createTopicsRequest } from '../../protocol/messages/create-topics.js';
+import { createTopicsApi } from '../../protocol/messages/create-topics.js';
 import type { BrokerServices } from '../broker-services.js';
 import {
   ControllerRequestError,
@@ -28,10 +28,7 @@ import {
 type TopicResult = CreateTopicsResponse['topics'][number];
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
-export const createTopicsHandler = defineApiHandler({
-  apiKey: 19,
-  minVersion: createTopicsRequest.versions[0],
-  maxVersion: createTopicsRequest.versions[1],
+export const createTopicsHandler = defineApiHandler(createTopicsApi, {
   async handle(body, _context, broker) {
     const deadline = Date.now() + Math.max(0, body.timeoutMs);
     const counts = new Map<string, number>();

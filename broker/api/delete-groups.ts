@@ -1,12 +1,9 @@
 // DeleteGroups (key 42), versions 0-2: only groups without members (NON_EMPTY_GROUP 68 otherwise);
 // the group's ZooKeeper node and its offsets go.
-import { deleteGroupsRequest } from '../../protocol/messages/delete-groups.js';
+import { deleteGroupsApi } from '../../protocol/messages/delete-groups.js';
 import { defineApiHandler } from './api-handler.js';
 
-export const deleteGroupsHandler = defineApiHandler({
-  apiKey: 42,
-  minVersion: deleteGroupsRequest.versions[0],
-  maxVersion: deleteGroupsRequest.versions[1],
+export const deleteGroupsHandler = defineApiHandler(deleteGroupsApi, {
   async handle(body, _context, broker) {
     const coordinator = broker.groupCoordinator;
     const results = [];

@@ -5,7 +5,7 @@
 // 100 UNKNOWN_TOPIC_ID (v6 by id: topic ids are not implemented).
 import { ErrorCode } from '../../protocol/errors.js';
 import type { DeleteTopicsResponse } from '../../protocol/index.js';
-import { deleteTopicsRequest } from '../../protocol/messages/delete-topics.js';
+import { deleteTopicsApi } from '../../protocol/messages/delete-topics.js';
 import type { BrokerServices } from '../broker-services.js';
 import { ControllerRequestError } from '../controller/index.js';
 import { defineApiHandler } from './api-handler.js';
@@ -13,10 +13,7 @@ import { defineApiHandler } from './api-handler.js';
 type TopicResult = DeleteTopicsResponse['responses'][number];
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
-export const deleteTopicsHandler = defineApiHandler({
-  apiKey: 20,
-  minVersion: deleteTopicsRequest.versions[0],
-  maxVersion: deleteTopicsRequest.versions[1],
+export const deleteTopicsHandler = defineApiHandler(deleteTopicsApi, {
   async handle(body, context, broker) {
     const names: Array<string | null> =
       context.header.apiVersion >= 6

@@ -5,7 +5,7 @@
 // Every config is reported read-only: AlterConfigs is not implemented. Nothing is sensitive.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { DescribeConfigsRequest, DescribeConfigsResponse } from '../../protocol/index.js';
-import { describeConfigsRequest } from '../../protocol/messages/describe-configs.js';
+import { describeConfigsApi } from '../../protocol/messages/describe-configs.js';
 import type { BrokerServices } from '../broker-services.js';
 import type { BrokerConfigKey } from '../config.js';
 import { defineApiHandler } from './api-handler.js';
@@ -20,10 +20,7 @@ export const RESOURCE_BROKER = 4;
 /** Kafka's ConfigSource values (DescribeConfigs v1+). */
 const Source = { TOPIC: 1, STATIC_BROKER: 4, DEFAULT: 5 } as const;
 
-export const describeConfigsHandler = defineApiHandler({
-  apiKey: 32,
-  minVersion: describeConfigsRequest.versions[0],
-  maxVersion: describeConfigsRequest.versions[1],
+export const describeConfigsHandler = defineApiHandler(describeConfigsApi, {
   async handle(body, context, broker) {
     const synonyms = context.header.apiVersion >= 1 && (body.includeSynonyms ?? false);
     const results = body.resources.map((resource) => describe(broker, resource, synonyms));

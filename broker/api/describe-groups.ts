@@ -1,11 +1,8 @@
 // DescribeGroups (key 15), versions 0-5: state, protocol, members with client ids and assignments.
-import { describeGroupsRequest } from '../../protocol/messages/describe-groups.js';
+import { describeGroupsApi } from '../../protocol/messages/describe-groups.js';
 import { defineApiHandler } from './api-handler.js';
 
-export const describeGroupsHandler = defineApiHandler({
-  apiKey: 15,
-  minVersion: describeGroupsRequest.versions[0],
-  maxVersion: describeGroupsRequest.versions[1],
+export const describeGroupsHandler = defineApiHandler(describeGroupsApi, {
   async handle(body, _context, broker) {
     const coordinator = broker.groupCoordinator;
     const groups = [];

@@ -14,16 +14,13 @@
 // read_committed filtering (no transactions: last stable offset = high watermark), preferred read
 // replicas, diverging epochs.
 import type { FetchResponse } from '../../protocol/index.js';
-import { fetchRequest } from '../../protocol/messages/fetch.js';
+import { fetchApi } from '../../protocol/messages/fetch.js';
 import type { PartitionReadResult } from '../replica/read-records.js';
 import { defineApiHandler } from './api-handler.js';
 
 type PartitionData = FetchResponse['responses'][number]['partitions'][number];
 
-export const fetchHandler = defineApiHandler({
-  apiKey: 1,
-  minVersion: fetchRequest.versions[0],
-  maxVersion: fetchRequest.versions[1],
+export const fetchHandler = defineApiHandler(fetchApi, {
   async handle(body, context, broker) {
     const results = await broker.replicas.readRecords({
       partitions: body.topics.flatMap((topic) =>

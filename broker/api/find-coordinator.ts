@@ -2,7 +2,7 @@
 // (broker/group-coordinator/coordinator-choice.ts), so every broker gives the same answer.
 // Only group keys (key type 0) are served: transaction coordinators are not implemented.
 import { ErrorCode } from '../../protocol/errors.js';
-import { findCoordinatorRequest } from '../../protocol/messages/find-coordinator.js';
+import { findCoordinatorApi } from '../../protocol/messages/find-coordinator.js';
 import type { BrokerServices } from '../broker-services.js';
 import { defineApiHandler } from './api-handler.js';
 
@@ -15,10 +15,7 @@ interface Answer {
   errorMessage: string | null;
 }
 
-export const findCoordinatorHandler = defineApiHandler({
-  apiKey: 10,
-  minVersion: findCoordinatorRequest.versions[0],
-  maxVersion: findCoordinatorRequest.versions[1],
+export const findCoordinatorHandler = defineApiHandler(findCoordinatorApi, {
   async handle(body, context, broker) {
     const keyType = body.keyType ?? 0;
     if (context.header.apiVersion >= 4) {

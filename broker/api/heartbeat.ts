@@ -1,12 +1,9 @@
 // Heartbeat (key 12), versions 0-4: keeps the member's session; REBALANCE_IN_PROGRESS (27) asks it to rejoin.
 // v3+: a static member whose instance now belongs to a newer incarnation is fenced (82).
-import { heartbeatRequest } from '../../protocol/messages/heartbeat.js';
+import { heartbeatApi } from '../../protocol/messages/heartbeat.js';
 import { defineApiHandler } from './api-handler.js';
 
-export const heartbeatHandler = defineApiHandler({
-  apiKey: 12,
-  minVersion: heartbeatRequest.versions[0],
-  maxVersion: heartbeatRequest.versions[1],
+export const heartbeatHandler = defineApiHandler(heartbeatApi, {
   async handle(body, context, broker) {
     const errorCode = await broker.groupCoordinator.heartbeat(
       body.groupId,

@@ -4,13 +4,10 @@
 // Not implemented: transactions — a non-null transactional id is refused with 42 INVALID_REQUEST.
 // Errors: 15 COORDINATOR_NOT_AVAILABLE when ZooKeeper cannot be reached (retriable).
 import { ErrorCode } from '../../protocol/errors.js';
-import { initProducerIdRequest } from '../../protocol/messages/init-producer-id.js';
+import { initProducerIdApi } from '../../protocol/messages/init-producer-id.js';
 import { defineApiHandler } from './api-handler.js';
 
-export const initProducerIdHandler = defineApiHandler({
-  apiKey: 22,
-  minVersion: initProducerIdRequest.versions[0],
-  maxVersion: initProducerIdRequest.versions[1],
+export const initProducerIdHandler = defineApiHandler(initProducerIdApi, {
   async handle(body, _context, broker) {
     const answer = (errorCode: number, producerId = -1n, producerEpoch = -1) => ({
       throttleTimeMs: 0,

@@ -2,13 +2,10 @@
 // v4+: a member without an id first gets MEMBER_ID_REQUIRED (79) with its id, then joins with it;
 // v5+ static members (group.instance.id) get theirs at once and keep their place across restarts.
 // Refused with INCONSISTENT_GROUP_PROTOCOL (23) while ZooKeeper-group members hold the group id.
-import { joinGroupRequest } from '../../protocol/messages/join-group.js';
+import { joinGroupApi } from '../../protocol/messages/join-group.js';
 import { defineApiHandler } from './api-handler.js';
 
-export const joinGroupHandler = defineApiHandler({
-  apiKey: 11,
-  minVersion: joinGroupRequest.versions[0],
-  maxVersion: joinGroupRequest.versions[1],
+export const joinGroupHandler = defineApiHandler(joinGroupApi, {
   async handle(body, context, broker) {
     const version = context.header.apiVersion;
     const result = await broker.groupCoordinator.join(body.groupId, {

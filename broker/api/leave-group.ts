@@ -1,12 +1,9 @@
 // LeaveGroup (key 13), versions 0-4: one member (v0-2) or a batch of members (v3+) leave; the rest rebalance.
 // v3+ names static members by instance id; another incarnation's member id is FENCED_INSTANCE_ID (82).
-import { leaveGroupRequest } from '../../protocol/messages/leave-group.js';
+import { leaveGroupApi } from '../../protocol/messages/leave-group.js';
 import { defineApiHandler } from './api-handler.js';
 
-export const leaveGroupHandler = defineApiHandler({
-  apiKey: 13,
-  minVersion: leaveGroupRequest.versions[0],
-  maxVersion: leaveGroupRequest.versions[1],
+export const leaveGroupHandler = defineApiHandler(leaveGroupApi, {
   async handle(body, context, broker) {
     const batched = context.header.apiVersion >= 3;
     const leaving = batched

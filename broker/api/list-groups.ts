@@ -1,11 +1,8 @@
 // ListGroups (key 16), versions 0-4: the groups this broker coordinates (v4: filtered by state).
-import { listGroupsRequest } from '../../protocol/messages/list-groups.js';
+import { listGroupsApi } from '../../protocol/messages/list-groups.js';
 import { defineApiHandler } from './api-handler.js';
 
-export const listGroupsHandler = defineApiHandler({
-  apiKey: 16,
-  minVersion: listGroupsRequest.versions[0],
-  maxVersion: listGroupsRequest.versions[1],
+export const listGroupsHandler = defineApiHandler(listGroupsApi, {
   async handle(body, _context, broker) {
     const filter = (body.statesFilter ?? []).map((s) => s.toLowerCase());
     const groups = (await broker.groupCoordinator.listGroups())

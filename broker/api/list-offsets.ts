@@ -8,7 +8,7 @@
 // Not implemented: max timestamp (-3, ListOffsets v7+, outside our range).
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ListOffsetsResponse } from '../../protocol/index.js';
-import { listOffsetsRequest } from '../../protocol/messages/list-offsets.js';
+import { listOffsetsApi } from '../../protocol/messages/list-offsets.js';
 import type { BrokerServices } from '../broker-services.js';
 import { capAtHighWatermark, legacyOffsetsBefore } from '../log/legacy-offsets.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../log/partition-log.js';
@@ -16,10 +16,7 @@ import { defineApiHandler } from './api-handler.js';
 
 type PartitionResponse = ListOffsetsResponse['topics'][number]['partitions'][number];
 
-export const listOffsetsHandler = defineApiHandler({
-  apiKey: 2,
-  minVersion: listOffsetsRequest.versions[0],
-  maxVersion: listOffsetsRequest.versions[1],
+export const listOffsetsHandler = defineApiHandler(listOffsetsApi, {
   async handle(body, context, broker) {
     const version = context.header.apiVersion;
     const topics: ListOffsetsResponse['topics'] = [];

@@ -6,7 +6,7 @@
 // Not implemented: authorized operations (always the "not requested" default), internal topics.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { MetadataResponse } from '../../protocol/index.js';
-import { metadataRequest } from '../../protocol/messages/metadata.js';
+import { metadataApi } from '../../protocol/messages/metadata.js';
 import type { PartitionState } from '../../coordinator/zk-paths.js';
 import type { BrokerServices } from '../broker-services.js';
 import { checkTopicName, ControllerRequestError } from '../controller/index.js';
@@ -14,10 +14,7 @@ import { defineApiHandler } from './api-handler.js';
 
 type TopicEntry = MetadataResponse['topics'][number];
 
-export const metadataHandler = defineApiHandler({
-  apiKey: 3,
-  minVersion: metadataRequest.versions[0],
-  maxVersion: metadataRequest.versions[1],
+export const metadataHandler = defineApiHandler(metadataApi, {
   async handle(body, context, broker) {
     const version = context.header.apiVersion;
     const cache = broker.metadata;

@@ -3,14 +3,11 @@
 // Retention times (v2-4) and commit timestamps (v1) are accepted and ignored: offsets never expire.
 // A topic or partition the cluster does not have gets UNKNOWN_TOPIC_OR_PARTITION (3) and nothing is
 // stored, checked before the group as Kafka does; the other partitions of the request go on.
-import { offsetCommitRequest } from '../../protocol/messages/offset-commit.js';
+import { offsetCommitApi } from '../../protocol/messages/offset-commit.js';
 import { defineApiHandler } from './api-handler.js';
 import { checkPartitions } from './partition-exists.js';
 
-export const offsetCommitHandler = defineApiHandler({
-  apiKey: 8,
-  minVersion: offsetCommitRequest.versions[0],
-  maxVersion: offsetCommitRequest.versions[1],
+export const offsetCommitHandler = defineApiHandler(offsetCommitApi, {
   async handle(body, context, broker) {
     const checked = checkPartitions(broker.metadata, body.topics, (topic, p) => ({
       topic,

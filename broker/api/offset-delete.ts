@@ -2,14 +2,11 @@
 // Unknown topics/partitions get UNKNOWN_TOPIC_OR_PARTITION (3); partitions of a topic a live member
 // subscribes to get GROUP_SUBSCRIBED_TO_TOPIC (86); a group-level error (GROUP_ID_NOT_FOUND 69, …)
 // answers with no topics, as Kafka does.
-import { offsetDeleteRequest } from '../../protocol/messages/offset-delete.js';
+import { offsetDeleteApi } from '../../protocol/messages/offset-delete.js';
 import { defineApiHandler } from './api-handler.js';
 import { checkPartitions } from './partition-exists.js';
 
-export const offsetDeleteHandler = defineApiHandler({
-  apiKey: 47,
-  minVersion: offsetDeleteRequest.versions[0],
-  maxVersion: offsetDeleteRequest.versions[1],
+export const offsetDeleteHandler = defineApiHandler(offsetDeleteApi, {
   async handle(body, _context, broker) {
     const checked = checkPartitions(broker.metadata, body.topics, (topic, p) => ({
       topic,

@@ -1,14 +1,11 @@
 // OffsetFetch (key 9), versions 1-8: committed offsets (-1 where none), null topics = all of the
 // group's (v2+); v8 batches groups. requireStable (v7+) needs no waiting: there are no transactions.
 import type { OffsetFetchResponse } from '../../protocol/index.js';
-import { offsetFetchRequest } from '../../protocol/messages/offset-fetch.js';
+import { offsetFetchApi } from '../../protocol/messages/offset-fetch.js';
 import type { OffsetFetchEntry } from '../group-coordinator/group-coordinator.js';
 import { defineApiHandler } from './api-handler.js';
 
-export const offsetFetchHandler = defineApiHandler({
-  apiKey: 9,
-  minVersion: offsetFetchRequest.versions[0],
-  maxVersion: offsetFetchRequest.versions[1],
+export const offsetFetchHandler = defineApiHandler(offsetFetchApi, {
   async handle(body, context, broker) {
     const coordinator = broker.groupCoordinator;
     if (context.header.apiVersion >= 8) {

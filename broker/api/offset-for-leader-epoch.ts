@@ -6,16 +6,13 @@
 // (current_leader_epoch, v2+). Undefined answers (epoch -1, offset -1) when the epoch is newer than
 // anything known.
 import type { OffsetForLeaderEpochResponse } from '../../protocol/index.js';
-import { offsetForLeaderEpochRequest } from '../../protocol/messages/offset-for-leader-epoch.js';
+import { offsetForLeaderEpochApi } from '../../protocol/messages/offset-for-leader-epoch.js';
 import type { BrokerServices } from '../broker-services.js';
 import { defineApiHandler } from './api-handler.js';
 
 type EpochEndOffset = OffsetForLeaderEpochResponse['topics'][number]['partitions'][number];
 
-export const offsetForLeaderEpochHandler = defineApiHandler({
-  apiKey: 23,
-  minVersion: offsetForLeaderEpochRequest.versions[0],
-  maxVersion: offsetForLeaderEpochRequest.versions[1],
+export const offsetForLeaderEpochHandler = defineApiHandler(offsetForLeaderEpochApi, {
   async handle(body, _context, broker) {
     return {
       throttleTimeMs: 0,

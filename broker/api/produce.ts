@@ -6,16 +6,13 @@
 // Idempotent producers: duplicates of a producer's last 5 batches get their original offsets, gaps 45,
 // fenced epochs 47 (broker/producer-state). Not implemented: transactions, LogAppendTime stamping, record errors.
 import type { ProduceResponse } from '../../protocol/index.js';
-import { produceRequest } from '../../protocol/messages/produce.js';
+import { produceApi } from '../../protocol/messages/produce.js';
 import type { PartitionAppendResult } from '../replica/append-records.js';
 import { defineApiHandler } from './api-handler.js';
 
 type PartitionResponse = ProduceResponse['responses'][number]['partitionResponses'][number];
 
-export const produceHandler = defineApiHandler({
-  apiKey: 0,
-  minVersion: produceRequest.versions[0],
-  maxVersion: produceRequest.versions[1],
+export const produceHandler = defineApiHandler(produceApi, {
   async handle(body, context, broker) {
     const zstdAllowed = context.header.apiVersion >= 7;
     const appended = await Promise.all(

@@ -1,12 +1,9 @@
 // SyncGroup (key 14), versions 0-4: the leader hands in the assignment; every member gets its share.
 // v3+: a static member (group.instance.id) whose instance now belongs to a newer incarnation is fenced (82).
-import { syncGroupRequest } from '../../protocol/messages/sync-group.js';
+import { syncGroupApi } from '../../protocol/messages/sync-group.js';
 import { defineApiHandler } from './api-handler.js';
 
-export const syncGroupHandler = defineApiHandler({
-  apiKey: 14,
-  minVersion: syncGroupRequest.versions[0],
-  maxVersion: syncGroupRequest.versions[1],
+export const syncGroupHandler = defineApiHandler(syncGroupApi, {
   async handle(body, context, broker) {
     const result = await broker.groupCoordinator.sync(
       body.groupId,

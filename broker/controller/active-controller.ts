@@ -2,12 +2,8 @@ import type { ClusterState, Versioned } from '../../coordinator/cluster-state.js
 import { controllerPaths, isFencedOut, type ControllerState } from '../../coordinator/controller-state.js';
 import { isZooKeeperError } from '../../coordinator/zk-errors.js';
 import type { Watcher } from '../../coordinator/zk-session.js';
-import {
-  zkPaths,
-  type PartitionState,
-  type ReplicaAssignment,
-  type TopicPartition,
-} from '../../coordinator/zk-paths.js';
+import { zkPaths, type PartitionState, type ReplicaAssignment } from '../../coordinator/zk-paths.js';
+import type { TopicPartition } from '../../protocol/topic-partition.js';
 import type { Logger } from '../../log/logger.js';
 import {
   NO_LEADER,

@@ -1,6 +1,6 @@
 import type { ControllerState } from '../../coordinator/controller-state.js';
 import type { WatchEvent } from '../../coordinator/zk-session.js';
-import type { TopicPartition } from '../../coordinator/zk-paths.js';
+import type { TopicPartition } from '../../protocol/topic-partition.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { ControllerRequestError } from './controller-errors.js';
 

@@ -1,4 +1,4 @@
-import type { TopicPartition } from '../../coordinator/zk-paths.js';
+import type { TopicPartition } from '../../protocol/topic-partition.js';
 import type { Logger } from '../../log/logger.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { CorruptRecordBatchError } from '../../protocol/record-batch-header.js';

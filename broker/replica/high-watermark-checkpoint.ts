@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { TopicPartition } from '../../coordinator/zk-paths.js';
+import { topicPartitionKey, type TopicPartition } from '../../protocol/topic-partition.js';
 import { readOptionalFile, writeFileAtomically } from '../log/checkpoint-file.js';
 import { SerialQueue } from '../../concurrency/serial-queue.js';
 
@@ -32,7 +32,7 @@ export class HighWatermarkCheckpoint {
     const result = new Map<string, bigint>();
     if (text === null) return result;
     for (const entry of parseHighWatermarkCheckpoint(text)) {
-      result.set(`${entry.topicPartition.topic}-${entry.topicPartition.partition}`, entry.offset);
+      result.set(topicPartitionKey(entry.topicPartition), entry.offset);
     }
     return result;
   }

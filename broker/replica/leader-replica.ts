@@ -1,4 +1,4 @@
-import type { TopicPartition } from '../../coordinator/zk-paths.js';
+import type { TopicPartition } from '../../protocol/topic-partition.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { MetadataCache } from '../metadata-cache.js';
 import { leaderEpochError, type Partition } from './partition.js';

@@ -1,4 +1,4 @@
-import type { TopicPartition } from '../../coordinator/zk-paths.js';
+import { topicPartitionKey, type TopicPartition } from '../../protocol/topic-partition.js';
 import type { Partition } from './partition.js';
 import { ReplicaFetcher, type ReplicaFetcherSettings } from './replica-fetcher.js';
 
@@ -22,14 +22,14 @@ export class ReplicaFetcherManager {
       this.fetchers.set(leaderId, fetcher);
     }
     fetcher.addPartition(partition, leaderEpoch);
-    this.sources.set(key(partition.topicPartition), leaderId);
+    this.sources.set(topicPartitionKey(partition.topicPartition), leaderId);
   }
 
   /** Stops following `tp`; resolves once its fetcher no longer touches the log. */
   async removePartition(tp: TopicPartition): Promise<void> {
-    const source = this.sources.get(key(tp));
+    const source = this.sources.get(topicPartitionKey(tp));
     if (source === undefined) return;
-    this.sources.delete(key(tp));
+    this.sources.delete(topicPartitionKey(tp));
     const fetcher = this.fetchers.get(source);
     if (!fetcher) return;
     await fetcher.removePartition(tp);
@@ -41,7 +41,7 @@ export class ReplicaFetcherManager {
 
   /** The leader `tp` is fetched from, if followed. */
   sourceOf(tp: TopicPartition): number | undefined {
-    return this.sources.get(key(tp));
+    return this.sources.get(topicPartitionKey(tp));
   }
 
   async close(): Promise<void> {
@@ -51,5 +51,3 @@ export class ReplicaFetcherManager {
     await Promise.allSettled(all.map((f) => f.close()));
   }
 }
-
-const key = (tp: TopicPartition) => `${tp.topic}-${tp.partition}`;

@@ -1,4 +1,4 @@
-import type { TopicPartition } from '../../coordinator/zk-paths.js';
+import { topicPartitionKey, type TopicPartition } from '../../protocol/topic-partition.js';
 import { KafkaConnection, type BrokerAddress } from '../../client/kafka-connection.js';
 import type { Logger } from '../../log/logger.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -37,8 +37,6 @@ interface FetchState {
   removed: boolean;
 }
 
-const keyOf = (tp: TopicPartition) => `${tp.topic}-${tp.partition}`;
-
 /**
  * Replicates every partition this broker follows from one leader broker over one connection, as
  * Kafka's ReplicaFetcherThread does. A partition first truncates its log by leader epoch
@@ -71,7 +69,7 @@ export class ReplicaFetcher {
 
   /** Starts following `partition` in `leaderEpoch`: truncate by epoch, then fetch. */
   addPartition(partition: Partition, leaderEpoch: number): void {
-    const key = keyOf(partition.topicPartition);
+    const key = topicPartitionKey(partition.topicPartition);
     const old = this.states.get(key);
     if (old) old.removed = true;
     this.states.set(key, {
@@ -87,7 +85,7 @@ export class ReplicaFetcher {
 
   /** Stops following; resolves once no log change of this fetcher is in progress. */
   async removePartition(tp: TopicPartition): Promise<void> {
-    const key = keyOf(tp);
+    const key = topicPartitionKey(tp);
     const state = this.states.get(key);
     if (!state) return;
     state.removed = true;
@@ -187,7 +185,7 @@ export class ReplicaFetcher {
     const response = await connection.request(23, request, { version: OFFSET_FOR_LEADER_EPOCH_VERSION });
     for (const topic of response.topics) {
       for (const result of topic.partitions) {
-        const state = this.states.get(keyOf({ topic: topic.topic, partition: result.partition }));
+        const state = this.states.get(topicPartitionKey({ topic: topic.topic, partition: result.partition }));
         if (!state || state.removed || !asked.includes(state)) continue;
         if (result.errorCode !== 0) {
           this.settings.logger.debug(
@@ -213,7 +211,7 @@ export class ReplicaFetcher {
           if (target < log.logEndOffset) {
             this.settings.logger.info(
               {
-                partition: keyOf(state.partition.topicPartition),
+                partition: topicPartitionKey(state.partition.topicPartition),
                 from: String(log.logEndOffset),
                 to: String(target),
                 leaderEpoch,
@@ -259,7 +257,9 @@ export class ReplicaFetcher {
     if (response.errorCode !== 0) throw new Error(`fetch error ${response.errorCode}`);
     for (const topic of response.responses) {
       for (const data of topic.partitions) {
-        const state = this.states.get(keyOf({ topic: topic.topic, partition: data.partitionIndex }));
+        const state = this.states.get(
+          topicPartitionKey({ topic: topic.topic, partition: data.partitionIndex }),
+        );
         if (!state || state.removed || offsets.get(state) !== state.fetchOffset) continue;
         switch (data.errorCode) {
           case 0:
@@ -276,7 +276,7 @@ export class ReplicaFetcher {
           default:
             // 6/74: the leadership moved (the new state re-adds us); 75: the leader lags behind us.
             this.settings.logger.debug(
-              { partition: keyOf(state.partition.topicPartition), errorCode: data.errorCode },
+              { partition: topicPartitionKey(state.partition.topicPartition), errorCode: data.errorCode },
               'follower fetch refused; backing off',
             );
             this.delay(state);
@@ -327,7 +327,7 @@ export class ReplicaFetcher {
         state.partition.clampHighWatermarkToLogEnd();
       }
       this.settings.logger.info(
-        { partition: keyOf(tp), leaderStart: String(leaderStart), leaderEnd: String(leaderEnd) },
+        { partition: topicPartitionKey(tp), leaderStart: String(leaderStart), leaderEnd: String(leaderEnd) },
         'follower fetch offset was out of range; reset',
       );
       state.fetchOffset = log.logEndOffset;

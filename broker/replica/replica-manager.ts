@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { BrokerAddress } from '../../client/kafka-connection.js';
 import type { ClusterState } from '../../coordinator/cluster-state.js';
-import type { TopicConfig, TopicPartition } from '../../coordinator/zk-paths.js';
+import type { TopicConfig } from '../../coordinator/zk-paths.js';
+import { topicPartitionKey, type TopicPartition } from '../../protocol/topic-partition.js';
 import type { Logger } from '../../log/logger.js';
 import type { BrokerConfig, TopicCompressionType } from '../config.js';
 import { PartitionLog } from '../log/partition-log.js';
@@ -49,10 +50,6 @@ export interface ReplicaManagerOptions {
 const HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS = 5_000;
 const FETCH_BACKOFF_MS = 200;
 const FETCH_REQUEST_TIMEOUT_MS = 30_000;
-
-export function topicPartitionKey(tp: TopicPartition): string {
-  return `${tp.topic}-${tp.partition}`;
-}
 
 /**
  * The partitions this broker holds a replica of, keyed `<topic>-<partition>` (also the log directory

@@ -3,7 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { ClusterState } from '../../coordinator/cluster-state.js';
 import { ZooKeeperSession } from '../../coordinator/zk-session.js';
 import { Consumer, type ConsumedRecord } from '../../consumer/consumer.js';
-import { topicPartitionKey } from '../../consumer/assignors.js';
+import { topicPartitionKey } from '../../protocol/topic-partition.js';
 import {
   addZooKeeperOnlyOptions,
   DEFAULT_ZOOKEEPER,

@@ -1,29 +1,18 @@
-import type { MessageBody, MessageDeclaration } from '../schema/declaration.js';
+import { defineApi, type RequestBody, type ResponseBody } from '../schema/api-declaration.js';
 
 // ApiVersions (api key 18), versions 0-3. Field lists follow Kafka's ApiVersionsRequest.json and
 // ApiVersionsResponse.json, restricted to the versions sluice speaks.
 
-export const apiVersionsRequest = {
+export const apiVersionsApi = defineApi({
   apiKey: 18,
   name: 'ApiVersions',
-  kind: 'request',
   versions: [0, 3],
   flexibleFrom: 3,
-  fields: [
+  request: [
     { name: 'clientSoftwareName', type: 'string', versions: '3+' },
     { name: 'clientSoftwareVersion', type: 'string', versions: '3+' },
   ],
-} as const satisfies MessageDeclaration;
-
-export type ApiVersionsRequest = MessageBody<typeof apiVersionsRequest>;
-
-export const apiVersionsResponse = {
-  apiKey: 18,
-  name: 'ApiVersions',
-  kind: 'response',
-  versions: [0, 3],
-  flexibleFrom: 3,
-  fields: [
+  response: [
     { name: 'errorCode', type: 'int16' },
     {
       name: 'apiKeys',
@@ -63,6 +52,7 @@ export const apiVersionsResponse = {
     },
     { name: 'zkMigrationReady', type: 'bool', versions: '3+', tag: 3 },
   ],
-} as const satisfies MessageDeclaration;
+});
 
-export type ApiVersionsResponse = MessageBody<typeof apiVersionsResponse>;
+export type ApiVersionsRequest = RequestBody<typeof apiVersionsApi>;
+export type ApiVersionsResponse = ResponseBody<typeof apiVersionsApi>;

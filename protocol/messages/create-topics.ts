@@ -1,15 +1,14 @@
-import type { MessageBody, MessageDeclaration } from '../schema/declaration.js';
+import { defineApi, type RequestBody, type ResponseBody } from '../schema/api-declaration.js';
 
 // CreateTopics (api key 19), versions 0-7. Field lists follow Kafka's CreateTopicsRequest.json and
 // CreateTopicsResponse.json, restricted to the versions sluice speaks.
 
-export const createTopicsRequest = {
+export const createTopicsApi = defineApi({
   apiKey: 19,
   name: 'CreateTopics',
-  kind: 'request',
   versions: [0, 7],
   flexibleFrom: 5,
-  fields: [
+  request: [
     {
       name: 'topics',
       type: '[]struct',
@@ -41,17 +40,7 @@ export const createTopicsRequest = {
     { name: 'timeoutMs', type: 'int32', default: 60000 },
     { name: 'validateOnly', type: 'bool', versions: '1+' },
   ],
-} as const satisfies MessageDeclaration;
-
-export type CreateTopicsRequest = MessageBody<typeof createTopicsRequest>;
-
-export const createTopicsResponse = {
-  apiKey: 19,
-  name: 'CreateTopics',
-  kind: 'response',
-  versions: [0, 7],
-  flexibleFrom: 5,
-  fields: [
+  response: [
     { name: 'throttleTimeMs', type: 'int32', versions: '2+' },
     {
       name: 'topics',
@@ -82,6 +71,7 @@ export const createTopicsResponse = {
       ],
     },
   ],
-} as const satisfies MessageDeclaration;
+});
 
-export type CreateTopicsResponse = MessageBody<typeof createTopicsResponse>;
+export type CreateTopicsRequest = RequestBody<typeof createTopicsApi>;
+export type CreateTopicsResponse = ResponseBody<typeof createTopicsApi>;

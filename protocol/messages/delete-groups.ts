@@ -1,26 +1,15 @@
-import type { MessageBody, MessageDeclaration } from '../schema/declaration.js';
+import { defineApi, type RequestBody, type ResponseBody } from '../schema/api-declaration.js';
 
 // DeleteGroups (api key 42), versions 0-2. Field lists follow Kafka's DeleteGroupsRequest.json and
 // DeleteGroupsResponse.json, restricted to the versions sluice speaks.
 
-export const deleteGroupsRequest = {
+export const deleteGroupsApi = defineApi({
   apiKey: 42,
   name: 'DeleteGroups',
-  kind: 'request',
   versions: [0, 2],
   flexibleFrom: 2,
-  fields: [{ name: 'groupsNames', type: '[]string' }],
-} as const satisfies MessageDeclaration;
-
-export type DeleteGroupsRequest = MessageBody<typeof deleteGroupsRequest>;
-
-export const deleteGroupsResponse = {
-  apiKey: 42,
-  name: 'DeleteGroups',
-  kind: 'response',
-  versions: [0, 2],
-  flexibleFrom: 2,
-  fields: [
+  request: [{ name: 'groupsNames', type: '[]string' }],
+  response: [
     { name: 'throttleTimeMs', type: 'int32' },
     {
       name: 'results',
@@ -32,6 +21,7 @@ export const deleteGroupsResponse = {
       ],
     },
   ],
-} as const satisfies MessageDeclaration;
+});
 
-export type DeleteGroupsResponse = MessageBody<typeof deleteGroupsResponse>;
+export type DeleteGroupsRequest = RequestBody<typeof deleteGroupsApi>;
+export type DeleteGroupsResponse = ResponseBody<typeof deleteGroupsApi>;

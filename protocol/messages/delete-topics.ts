@@ -1,15 +1,14 @@
-import type { MessageBody, MessageDeclaration } from '../schema/declaration.js';
+import { defineApi, type RequestBody, type ResponseBody } from '../schema/api-declaration.js';
 
 // DeleteTopics (api key 20), versions 0-6. Field lists follow Kafka's DeleteTopicsRequest.json and
 // DeleteTopicsResponse.json, restricted to the versions sluice speaks.
 
-export const deleteTopicsRequest = {
+export const deleteTopicsApi = defineApi({
   apiKey: 20,
   name: 'DeleteTopics',
-  kind: 'request',
   versions: [0, 6],
   flexibleFrom: 4,
-  fields: [
+  request: [
     {
       name: 'topics',
       type: '[]struct',
@@ -23,17 +22,7 @@ export const deleteTopicsRequest = {
     { name: 'topicNames', type: '[]string', versions: '0-5' },
     { name: 'timeoutMs', type: 'int32' },
   ],
-} as const satisfies MessageDeclaration;
-
-export type DeleteTopicsRequest = MessageBody<typeof deleteTopicsRequest>;
-
-export const deleteTopicsResponse = {
-  apiKey: 20,
-  name: 'DeleteTopics',
-  kind: 'response',
-  versions: [0, 6],
-  flexibleFrom: 4,
-  fields: [
+  response: [
     { name: 'throttleTimeMs', type: 'int32', versions: '1+' },
     {
       name: 'responses',
@@ -47,6 +36,7 @@ export const deleteTopicsResponse = {
       ],
     },
   ],
-} as const satisfies MessageDeclaration;
+});
 
-export type DeleteTopicsResponse = MessageBody<typeof deleteTopicsResponse>;
+export type DeleteTopicsRequest = RequestBody<typeof deleteTopicsApi>;
+export type DeleteTopicsResponse = ResponseBody<typeof deleteTopicsApi>;

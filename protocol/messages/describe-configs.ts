@@ -1,15 +1,14 @@
-import type { MessageBody, MessageDeclaration } from '../schema/declaration.js';
+import { defineApi, type RequestBody, type ResponseBody } from '../schema/api-declaration.js';
 
 // DescribeConfigs (api key 32), versions 0-2. Field lists follow Kafka's DescribeConfigsRequest.json and
 // DescribeConfigsResponse.json, restricted to the versions sluice speaks.
 
-export const describeConfigsRequest = {
+export const describeConfigsApi = defineApi({
   apiKey: 32,
   name: 'DescribeConfigs',
-  kind: 'request',
   versions: [0, 2],
   flexibleFrom: null,
-  fields: [
+  request: [
     {
       name: 'resources',
       type: '[]struct',
@@ -22,17 +21,7 @@ export const describeConfigsRequest = {
     },
     { name: 'includeSynonyms', type: 'bool', versions: '1+' },
   ],
-} as const satisfies MessageDeclaration;
-
-export type DescribeConfigsRequest = MessageBody<typeof describeConfigsRequest>;
-
-export const describeConfigsResponse = {
-  apiKey: 32,
-  name: 'DescribeConfigs',
-  kind: 'response',
-  versions: [0, 2],
-  flexibleFrom: null,
-  fields: [
+  response: [
     { name: 'throttleTimeMs', type: 'int32' },
     {
       name: 'results',
@@ -70,6 +59,7 @@ export const describeConfigsResponse = {
       ],
     },
   ],
-} as const satisfies MessageDeclaration;
+});
 
-export type DescribeConfigsResponse = MessageBody<typeof describeConfigsResponse>;
+export type DescribeConfigsRequest = RequestBody<typeof describeConfigsApi>;
+export type DescribeConfigsResponse = ResponseBody<typeof describeConfigsApi>;

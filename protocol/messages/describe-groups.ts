@@ -1,29 +1,18 @@
-import type { MessageBody, MessageDeclaration } from '../schema/declaration.js';
+import { defineApi, type RequestBody, type ResponseBody } from '../schema/api-declaration.js';
 
 // DescribeGroups (api key 15), versions 0-5. Field lists follow Kafka's DescribeGroupsRequest.json and
 // DescribeGroupsResponse.json, restricted to the versions sluice speaks.
 
-export const describeGroupsRequest = {
+export const describeGroupsApi = defineApi({
   apiKey: 15,
   name: 'DescribeGroups',
-  kind: 'request',
   versions: [0, 5],
   flexibleFrom: 5,
-  fields: [
+  request: [
     { name: 'groups', type: '[]string' },
     { name: 'includeAuthorizedOperations', type: 'bool', versions: '3+' },
   ],
-} as const satisfies MessageDeclaration;
-
-export type DescribeGroupsRequest = MessageBody<typeof describeGroupsRequest>;
-
-export const describeGroupsResponse = {
-  apiKey: 15,
-  name: 'DescribeGroups',
-  kind: 'response',
-  versions: [0, 5],
-  flexibleFrom: 5,
-  fields: [
+  response: [
     { name: 'throttleTimeMs', type: 'int32', versions: '1+' },
     {
       name: 'groups',
@@ -52,6 +41,7 @@ export const describeGroupsResponse = {
       ],
     },
   ],
-} as const satisfies MessageDeclaration;
+});
 
-export type DescribeGroupsResponse = MessageBody<typeof describeGroupsResponse>;
+export type DescribeGroupsRequest = RequestBody<typeof describeGroupsApi>;
+export type DescribeGroupsResponse = ResponseBody<typeof describeGroupsApi>;

@@ -1,15 +1,14 @@
-import type { MessageBody, MessageDeclaration } from '../schema/declaration.js';
+import { defineApi, type RequestBody, type ResponseBody } from '../schema/api-declaration.js';
 
 // Fetch (api key 1), versions 4-12. Field lists follow Kafka's FetchRequest.json and
 // FetchResponse.json, restricted to the versions sluice speaks.
 
-export const fetchRequest = {
+export const fetchApi = defineApi({
   apiKey: 1,
   name: 'Fetch',
-  kind: 'request',
   versions: [4, 12],
   flexibleFrom: 12,
-  fields: [
+  request: [
     { name: 'clusterId', type: 'string', versions: '12+', nullable: '12+', tag: 0, default: null },
     { name: 'replicaId', type: 'int32', default: -1 },
     { name: 'maxWaitMs', type: 'int32' },
@@ -51,17 +50,7 @@ export const fetchRequest = {
     },
     { name: 'rackId', type: 'string', versions: '11+' },
   ],
-} as const satisfies MessageDeclaration;
-
-export type FetchRequest = MessageBody<typeof fetchRequest>;
-
-export const fetchResponse = {
-  apiKey: 1,
-  name: 'Fetch',
-  kind: 'response',
-  versions: [4, 12],
-  flexibleFrom: 12,
-  fields: [
+  response: [
     { name: 'throttleTimeMs', type: 'int32' },
     { name: 'errorCode', type: 'int16', versions: '7+' },
     { name: 'sessionId', type: 'int32', versions: '7+' },
@@ -131,6 +120,7 @@ export const fetchResponse = {
       ],
     },
   ],
-} as const satisfies MessageDeclaration;
+});
 
-export type FetchResponse = MessageBody<typeof fetchResponse>;
+export type FetchRequest = RequestBody<typeof fetchApi>;
+export type FetchResponse = ResponseBody<typeof fetchApi>;

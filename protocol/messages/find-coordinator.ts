@@ -1,30 +1,19 @@
-import type { MessageBody, MessageDeclaration } from '../schema/declaration.js';
+import { defineApi, type RequestBody, type ResponseBody } from '../schema/api-declaration.js';
 
 // FindCoordinator (api key 10), versions 0-4. Field lists follow Kafka's FindCoordinatorRequest.json and
 // FindCoordinatorResponse.json, restricted to the versions sluice speaks.
 
-export const findCoordinatorRequest = {
+export const findCoordinatorApi = defineApi({
   apiKey: 10,
   name: 'FindCoordinator',
-  kind: 'request',
   versions: [0, 4],
   flexibleFrom: 3,
-  fields: [
+  request: [
     { name: 'key', type: 'string', versions: '0-3' },
     { name: 'keyType', type: 'int8', versions: '1+' },
     { name: 'coordinatorKeys', type: '[]string', versions: '4+' },
   ],
-} as const satisfies MessageDeclaration;
-
-export type FindCoordinatorRequest = MessageBody<typeof findCoordinatorRequest>;
-
-export const findCoordinatorResponse = {
-  apiKey: 10,
-  name: 'FindCoordinator',
-  kind: 'response',
-  versions: [0, 4],
-  flexibleFrom: 3,
-  fields: [
+  response: [
     { name: 'throttleTimeMs', type: 'int32', versions: '1+' },
     { name: 'errorCode', type: 'int16', versions: '0-3' },
     { name: 'errorMessage', type: 'string', versions: '1-3', nullable: '1-3' },
@@ -46,6 +35,7 @@ export const findCoordinatorResponse = {
       ],
     },
   ],
-} as const satisfies MessageDeclaration;
+});
 
-export type FindCoordinatorResponse = MessageBody<typeof findCoordinatorResponse>;
+export type FindCoordinatorRequest = RequestBody<typeof findCoordinatorApi>;
+export type FindCoordinatorResponse = ResponseBody<typeof findCoordinatorApi>;

@@ -1,15 +1,14 @@
-import type { MessageBody, MessageDeclaration } from '../schema/declaration.js';
+import { defineApi, type RequestBody, type ResponseBody } from '../schema/api-declaration.js';
 
 // JoinGroup (api key 11), versions 0-6. Field lists follow Kafka's JoinGroupRequest.json and
 // JoinGroupResponse.json, restricted to the versions sluice speaks.
 
-export const joinGroupRequest = {
+export const joinGroupApi = defineApi({
   apiKey: 11,
   name: 'JoinGroup',
-  kind: 'request',
   versions: [0, 6],
   flexibleFrom: 6,
-  fields: [
+  request: [
     { name: 'groupId', type: 'string' },
     { name: 'sessionTimeoutMs', type: 'int32' },
     { name: 'rebalanceTimeoutMs', type: 'int32', versions: '1+', default: -1 },
@@ -26,17 +25,7 @@ export const joinGroupRequest = {
       ],
     },
   ],
-} as const satisfies MessageDeclaration;
-
-export type JoinGroupRequest = MessageBody<typeof joinGroupRequest>;
-
-export const joinGroupResponse = {
-  apiKey: 11,
-  name: 'JoinGroup',
-  kind: 'response',
-  versions: [0, 6],
-  flexibleFrom: 6,
-  fields: [
+  response: [
     { name: 'throttleTimeMs', type: 'int32', versions: '2+' },
     { name: 'errorCode', type: 'int16' },
     { name: 'generationId', type: 'int32', default: -1 },
@@ -54,6 +43,7 @@ export const joinGroupResponse = {
       ],
     },
   ],
-} as const satisfies MessageDeclaration;
+});
 
-export type JoinGroupResponse = MessageBody<typeof joinGroupResponse>;
+export type JoinGroupRequest = RequestBody<typeof joinGroupApi>;
+export type JoinGroupResponse = ResponseBody<typeof joinGroupApi>;

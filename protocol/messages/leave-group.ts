@@ -1,15 +1,14 @@
-import type { MessageBody, MessageDeclaration } from '../schema/declaration.js';
+import { defineApi, type RequestBody, type ResponseBody } from '../schema/api-declaration.js';
 
 // LeaveGroup (api key 13), versions 0-4. Field lists follow Kafka's LeaveGroupRequest.json and
 // LeaveGroupResponse.json, restricted to the versions sluice speaks.
 
-export const leaveGroupRequest = {
+export const leaveGroupApi = defineApi({
   apiKey: 13,
   name: 'LeaveGroup',
-  kind: 'request',
   versions: [0, 4],
   flexibleFrom: 4,
-  fields: [
+  request: [
     { name: 'groupId', type: 'string' },
     { name: 'memberId', type: 'string', versions: '0-2' },
     {
@@ -23,17 +22,7 @@ export const leaveGroupRequest = {
       ],
     },
   ],
-} as const satisfies MessageDeclaration;
-
-export type LeaveGroupRequest = MessageBody<typeof leaveGroupRequest>;
-
-export const leaveGroupResponse = {
-  apiKey: 13,
-  name: 'LeaveGroup',
-  kind: 'response',
-  versions: [0, 4],
-  flexibleFrom: 4,
-  fields: [
+  response: [
     { name: 'throttleTimeMs', type: 'int32', versions: '1+' },
     { name: 'errorCode', type: 'int16' },
     {
@@ -48,6 +37,7 @@ export const leaveGroupResponse = {
       ],
     },
   ],
-} as const satisfies MessageDeclaration;
+});
 
-export type LeaveGroupResponse = MessageBody<typeof leaveGroupResponse>;
+export type LeaveGroupRequest = RequestBody<typeof leaveGroupApi>;
+export type LeaveGroupResponse = ResponseBody<typeof leaveGroupApi>;

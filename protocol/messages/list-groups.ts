@@ -1,26 +1,15 @@
-import type { MessageBody, MessageDeclaration } from '../schema/declaration.js';
+import { defineApi, type RequestBody, type ResponseBody } from '../schema/api-declaration.js';
 
 // ListGroups (api key 16), versions 0-4. Field lists follow Kafka's ListGroupsRequest.json and
 // ListGroupsResponse.json, restricted to the versions sluice speaks.
 
-export const listGroupsRequest = {
+export const listGroupsApi = defineApi({
   apiKey: 16,
   name: 'ListGroups',
-  kind: 'request',
   versions: [0, 4],
   flexibleFrom: 3,
-  fields: [{ name: 'statesFilter', type: '[]string', versions: '4+' }],
-} as const satisfies MessageDeclaration;
-
-export type ListGroupsRequest = MessageBody<typeof listGroupsRequest>;
-
-export const listGroupsResponse = {
-  apiKey: 16,
-  name: 'ListGroups',
-  kind: 'response',
-  versions: [0, 4],
-  flexibleFrom: 3,
-  fields: [
+  request: [{ name: 'statesFilter', type: '[]string', versions: '4+' }],
+  response: [
     { name: 'throttleTimeMs', type: 'int32', versions: '1+' },
     { name: 'errorCode', type: 'int16' },
     {
@@ -34,6 +23,7 @@ export const listGroupsResponse = {
       ],
     },
   ],
-} as const satisfies MessageDeclaration;
+});
 
-export type ListGroupsResponse = MessageBody<typeof listGroupsResponse>;
+export type ListGroupsRequest = RequestBody<typeof listGroupsApi>;
+export type ListGroupsResponse = ResponseBody<typeof listGroupsApi>;

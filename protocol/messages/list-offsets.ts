@@ -1,16 +1,15 @@
-import type { MessageBody, MessageDeclaration } from '../schema/declaration.js';
+import { defineApi, type RequestBody, type ResponseBody } from '../schema/api-declaration.js';
 
 // ListOffsets (api key 2), versions 0-6 (v0: up to max_num_offsets offsets per partition, answered in
 // old_style_offsets). Field lists follow Kafka's ListOffsetsRequest.json and ListOffsetsResponse.json,
 // restricted to the versions sluice speaks.
 
-export const listOffsetsRequest = {
+export const listOffsetsApi = defineApi({
   apiKey: 2,
   name: 'ListOffsets',
-  kind: 'request',
   versions: [0, 6],
   flexibleFrom: 6,
-  fields: [
+  request: [
     { name: 'replicaId', type: 'int32' },
     { name: 'isolationLevel', type: 'int8', versions: '2+' },
     {
@@ -33,17 +32,7 @@ export const listOffsetsRequest = {
       ],
     },
   ],
-} as const satisfies MessageDeclaration;
-
-export type ListOffsetsRequest = MessageBody<typeof listOffsetsRequest>;
-
-export const listOffsetsResponse = {
-  apiKey: 2,
-  name: 'ListOffsets',
-  kind: 'response',
-  versions: [0, 6],
-  flexibleFrom: 6,
-  fields: [
+  response: [
     { name: 'throttleTimeMs', type: 'int32', versions: '2+' },
     {
       name: 'topics',
@@ -67,6 +56,7 @@ export const listOffsetsResponse = {
       ],
     },
   ],
-} as const satisfies MessageDeclaration;
+});
 
-export type ListOffsetsResponse = MessageBody<typeof listOffsetsResponse>;
+export type ListOffsetsRequest = RequestBody<typeof listOffsetsApi>;
+export type ListOffsetsResponse = ResponseBody<typeof listOffsetsApi>;

@@ -1,15 +1,14 @@
-import type { MessageBody, MessageDeclaration } from '../schema/declaration.js';
+import { defineApi, type RequestBody, type ResponseBody } from '../schema/api-declaration.js';
 
 // Metadata (api key 3), versions 0-9. Field lists follow Kafka's MetadataRequest.json and
 // MetadataResponse.json, restricted to the versions sluice speaks.
 
-export const metadataRequest = {
+export const metadataApi = defineApi({
   apiKey: 3,
   name: 'Metadata',
-  kind: 'request',
   versions: [0, 9],
   flexibleFrom: 9,
-  fields: [
+  request: [
     {
       name: 'topics',
       type: '[]struct',
@@ -21,17 +20,7 @@ export const metadataRequest = {
     { name: 'includeClusterAuthorizedOperations', type: 'bool', versions: '8+' },
     { name: 'includeTopicAuthorizedOperations', type: 'bool', versions: '8+' },
   ],
-} as const satisfies MessageDeclaration;
-
-export type MetadataRequest = MessageBody<typeof metadataRequest>;
-
-export const metadataResponse = {
-  apiKey: 3,
-  name: 'Metadata',
-  kind: 'response',
-  versions: [0, 9],
-  flexibleFrom: 9,
-  fields: [
+  response: [
     { name: 'throttleTimeMs', type: 'int32', versions: '3+' },
     {
       name: 'brokers',
@@ -73,6 +62,7 @@ export const metadataResponse = {
     },
     { name: 'clusterAuthorizedOperations', type: 'int32', versions: '8+', default: -2147483648 },
   ],
-} as const satisfies MessageDeclaration;
+});
 
-export type MetadataResponse = MessageBody<typeof metadataResponse>;
+export type MetadataRequest = RequestBody<typeof metadataApi>;
+export type MetadataResponse = ResponseBody<typeof metadataApi>;

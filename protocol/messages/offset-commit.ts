@@ -1,15 +1,14 @@
-import type { MessageBody, MessageDeclaration } from '../schema/declaration.js';
+import { defineApi, type RequestBody, type ResponseBody } from '../schema/api-declaration.js';
 
 // OffsetCommit (api key 8), versions 0-8. Field lists follow Kafka's OffsetCommitRequest.json and
 // OffsetCommitResponse.json, restricted to the versions sluice speaks.
 
-export const offsetCommitRequest = {
+export const offsetCommitApi = defineApi({
   apiKey: 8,
   name: 'OffsetCommit',
-  kind: 'request',
   versions: [0, 8],
   flexibleFrom: 8,
-  fields: [
+  request: [
     { name: 'groupId', type: 'string' },
     { name: 'generationIdOrMemberEpoch', type: 'int32', versions: '1+', default: -1 },
     { name: 'memberId', type: 'string', versions: '1+' },
@@ -36,17 +35,7 @@ export const offsetCommitRequest = {
       ],
     },
   ],
-} as const satisfies MessageDeclaration;
-
-export type OffsetCommitRequest = MessageBody<typeof offsetCommitRequest>;
-
-export const offsetCommitResponse = {
-  apiKey: 8,
-  name: 'OffsetCommit',
-  kind: 'response',
-  versions: [0, 8],
-  flexibleFrom: 8,
-  fields: [
+  response: [
     { name: 'throttleTimeMs', type: 'int32', versions: '3+' },
     {
       name: 'topics',
@@ -66,6 +55,7 @@ export const offsetCommitResponse = {
       ],
     },
   ],
-} as const satisfies MessageDeclaration;
+});
 
-export type OffsetCommitResponse = MessageBody<typeof offsetCommitResponse>;
+export type OffsetCommitRequest = RequestBody<typeof offsetCommitApi>;
+export type OffsetCommitResponse = ResponseBody<typeof offsetCommitApi>;

@@ -1,15 +1,14 @@
-import type { MessageBody, MessageDeclaration } from '../schema/declaration.js';
+import { defineApi, type RequestBody, type ResponseBody } from '../schema/api-declaration.js';
 
 // OffsetDelete (api key 47, KIP-496), version 0. Field lists follow Kafka's OffsetDeleteRequest.json
 // and OffsetDeleteResponse.json (no flexible versions).
 
-export const offsetDeleteRequest = {
+export const offsetDeleteApi = defineApi({
   apiKey: 47,
   name: 'OffsetDelete',
-  kind: 'request',
   versions: [0, 0],
   flexibleFrom: null,
-  fields: [
+  request: [
     { name: 'groupId', type: 'string' },
     {
       name: 'topics',
@@ -26,17 +25,7 @@ export const offsetDeleteRequest = {
       ],
     },
   ],
-} as const satisfies MessageDeclaration;
-
-export type OffsetDeleteRequest = MessageBody<typeof offsetDeleteRequest>;
-
-export const offsetDeleteResponse = {
-  apiKey: 47,
-  name: 'OffsetDelete',
-  kind: 'response',
-  versions: [0, 0],
-  flexibleFrom: null,
-  fields: [
+  response: [
     { name: 'errorCode', type: 'int16' },
     { name: 'throttleTimeMs', type: 'int32' },
     {
@@ -57,6 +46,7 @@ export const offsetDeleteResponse = {
       ],
     },
   ],
-} as const satisfies MessageDeclaration;
+});
 
-export type OffsetDeleteResponse = MessageBody<typeof offsetDeleteResponse>;
+export type OffsetDeleteRequest = RequestBody<typeof offsetDeleteApi>;
+export type OffsetDeleteResponse = ResponseBody<typeof offsetDeleteApi>;

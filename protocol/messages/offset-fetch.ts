@@ -1,15 +1,14 @@
-import type { MessageBody, MessageDeclaration } from '../schema/declaration.js';
+import { defineApi, type RequestBody, type ResponseBody } from '../schema/api-declaration.js';
 
 // OffsetFetch (api key 9), versions 1-8. Field lists follow Kafka's OffsetFetchRequest.json and
 // OffsetFetchResponse.json, restricted to the versions sluice speaks.
 
-export const offsetFetchRequest = {
+export const offsetFetchApi = defineApi({
   apiKey: 9,
   name: 'OffsetFetch',
-  kind: 'request',
   versions: [1, 8],
   flexibleFrom: 6,
-  fields: [
+  request: [
     { name: 'groupId', type: 'string', versions: '1-7' },
     {
       name: 'topics',
@@ -43,17 +42,7 @@ export const offsetFetchRequest = {
     },
     { name: 'requireStable', type: 'bool', versions: '7+' },
   ],
-} as const satisfies MessageDeclaration;
-
-export type OffsetFetchRequest = MessageBody<typeof offsetFetchRequest>;
-
-export const offsetFetchResponse = {
-  apiKey: 9,
-  name: 'OffsetFetch',
-  kind: 'response',
-  versions: [1, 8],
-  flexibleFrom: 6,
-  fields: [
+  response: [
     { name: 'throttleTimeMs', type: 'int32', versions: '3+' },
     {
       name: 'topics',
@@ -108,6 +97,7 @@ export const offsetFetchResponse = {
       ],
     },
   ],
-} as const satisfies MessageDeclaration;
+});
 
-export type OffsetFetchResponse = MessageBody<typeof offsetFetchResponse>;
+export type OffsetFetchRequest = RequestBody<typeof offsetFetchApi>;
+export type OffsetFetchResponse = ResponseBody<typeof offsetFetchApi>;

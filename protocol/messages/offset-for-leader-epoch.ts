@@ -1,15 +1,14 @@
-import type { MessageBody, MessageDeclaration } from '../schema/declaration.js';
+import { defineApi, type RequestBody, type ResponseBody } from '../schema/api-declaration.js';
 
 // OffsetForLeaderEpoch (api key 23), versions 0-3. Field lists follow Kafka's OffsetForLeaderEpochRequest.json and
 // OffsetForLeaderEpochResponse.json, restricted to the versions sluice speaks.
 
-export const offsetForLeaderEpochRequest = {
+export const offsetForLeaderEpochApi = defineApi({
   apiKey: 23,
   name: 'OffsetForLeaderEpoch',
-  kind: 'request',
   versions: [0, 3],
   flexibleFrom: null,
-  fields: [
+  request: [
     { name: 'replicaId', type: 'int32', versions: '3+', default: -2 },
     {
       name: 'topics',
@@ -30,17 +29,7 @@ export const offsetForLeaderEpochRequest = {
       ],
     },
   ],
-} as const satisfies MessageDeclaration;
-
-export type OffsetForLeaderEpochRequest = MessageBody<typeof offsetForLeaderEpochRequest>;
-
-export const offsetForLeaderEpochResponse = {
-  apiKey: 23,
-  name: 'OffsetForLeaderEpoch',
-  kind: 'response',
-  versions: [0, 3],
-  flexibleFrom: null,
-  fields: [
+  response: [
     { name: 'throttleTimeMs', type: 'int32', versions: '2+' },
     {
       name: 'topics',
@@ -62,6 +51,7 @@ export const offsetForLeaderEpochResponse = {
       ],
     },
   ],
-} as const satisfies MessageDeclaration;
+});
 
-export type OffsetForLeaderEpochResponse = MessageBody<typeof offsetForLeaderEpochResponse>;
+export type OffsetForLeaderEpochRequest = RequestBody<typeof offsetForLeaderEpochApi>;
+export type OffsetForLeaderEpochResponse = ResponseBody<typeof offsetForLeaderEpochApi>;

@@ -1,15 +1,14 @@
-import type { MessageBody, MessageDeclaration } from '../schema/declaration.js';
+import { defineApi, type RequestBody, type ResponseBody } from '../schema/api-declaration.js';
 
 // Produce (api key 0), versions 3-9. Field lists follow Kafka's ProduceRequest.json and
 // ProduceResponse.json, restricted to the versions sluice speaks.
 
-export const produceRequest = {
+export const produceApi = defineApi({
   apiKey: 0,
   name: 'Produce',
-  kind: 'request',
   versions: [3, 9],
   flexibleFrom: 9,
-  fields: [
+  request: [
     { name: 'transactionalId', type: 'string', nullable: '3+', default: null },
     { name: 'acks', type: 'int16' },
     { name: 'timeoutMs', type: 'int32' },
@@ -31,17 +30,7 @@ export const produceRequest = {
       ],
     },
   ],
-} as const satisfies MessageDeclaration;
-
-export type ProduceRequest = MessageBody<typeof produceRequest>;
-
-export const produceResponse = {
-  apiKey: 0,
-  name: 'Produce',
-  kind: 'response',
-  versions: [3, 9],
-  flexibleFrom: 9,
-  fields: [
+  response: [
     {
       name: 'responses',
       type: '[]struct',
@@ -75,6 +64,7 @@ export const produceResponse = {
     },
     { name: 'throttleTimeMs', type: 'int32' },
   ],
-} as const satisfies MessageDeclaration;
+});
 
-export type ProduceResponse = MessageBody<typeof produceResponse>;
+export type ProduceRequest = RequestBody<typeof produceApi>;
+export type ProduceResponse = ResponseBody<typeof produceApi>;

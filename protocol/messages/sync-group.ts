@@ -1,15 +1,14 @@
-import type { MessageBody, MessageDeclaration } from '../schema/declaration.js';
+import { defineApi, type RequestBody, type ResponseBody } from '../schema/api-declaration.js';
 
 // SyncGroup (api key 14), versions 0-4. Field lists follow Kafka's SyncGroupRequest.json and
 // SyncGroupResponse.json, restricted to the versions sluice speaks.
 
-export const syncGroupRequest = {
+export const syncGroupApi = defineApi({
   apiKey: 14,
   name: 'SyncGroup',
-  kind: 'request',
   versions: [0, 4],
   flexibleFrom: 4,
-  fields: [
+  request: [
     { name: 'groupId', type: 'string' },
     { name: 'generationId', type: 'int32' },
     { name: 'memberId', type: 'string' },
@@ -24,21 +23,12 @@ export const syncGroupRequest = {
       ],
     },
   ],
-} as const satisfies MessageDeclaration;
-
-export type SyncGroupRequest = MessageBody<typeof syncGroupRequest>;
-
-export const syncGroupResponse = {
-  apiKey: 14,
-  name: 'SyncGroup',
-  kind: 'response',
-  versions: [0, 4],
-  flexibleFrom: 4,
-  fields: [
+  response: [
     { name: 'throttleTimeMs', type: 'int32', versions: '1+' },
     { name: 'errorCode', type: 'int16' },
     { name: 'assignment', type: 'bytes' },
   ],
-} as const satisfies MessageDeclaration;
+});
 
-export type SyncGroupResponse = MessageBody<typeof syncGroupResponse>;
+export type SyncGroupRequest = RequestBody<typeof syncGroupApi>;
+export type SyncGroupResponse = ResponseBody<typeof syncGroupApi>;

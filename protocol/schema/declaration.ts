@@ -41,6 +41,8 @@ export interface FieldDeclaration {
   readonly default?: number | boolean | string | null;
   /** Child fields for `struct` and `[]struct`. */
   readonly fields?: readonly FieldDeclaration[];
+  /** What the field means, in our words (Kafka's JSON specs carry the same kind of note). */
+  readonly about?: string;
 }
 
 export interface MessageDeclaration {
@@ -116,5 +118,5 @@ export type StructBody<Fs extends readonly FieldDeclaration[]> = Simplify<
   }
 >;
 
-/** The body type of a message declaration, e.g. `MessageBody<typeof produceRequest>`. */
+/** The body type of a message declaration, e.g. `MessageBody<typeof produceApi.request>`. */
 export type MessageBody<M extends MessageDeclaration> = StructBody<M['fields']>;

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   ErrorCode,
   KAFKA_ERRORS,
@@ -19,6 +19,14 @@ describe('Kafka error table', () => {
     expect(new Set(codes).size).toBe(codes.length);
     expect(new Set(KAFKA_ERRORS.map((e) => e.name)).size).toBe(codes.length);
     for (let c = -1; c <= 128; c++) expect(errorByCode(c), `code ${c}`).toBeDefined();
+  });
+
+  it("names exactly the table's codes in ErrorCode, entry by entry, as literal types", () => {
+    expect(Object.entries(ErrorCode)).toEqual(KAFKA_ERRORS.map((e) => [e.name, e.code]));
+    expect(Object.isFrozen(ErrorCode)).toBe(true);
+    expectTypeOf(ErrorCode.NONE).toEqualTypeOf<0>();
+    expectTypeOf(ErrorCode.NOT_LEADER_OR_FOLLOWER).toEqualTypeOf<6>();
+    expectTypeOf<'NO_SUCH_ERROR'>().not.toExtend<keyof typeof ErrorCode>();
   });
 
   it('knows the codes the broker relies on', () => {
