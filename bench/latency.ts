@@ -1,5 +1,5 @@
 /**
- * End-to-end latency at a fixed load (DESIGN.md §10: p99 ≤ 10 ms at 10% of peak): the sluice producer
+ * End-to-end latency at a fixed load (the target: p99 ≤ 10 ms at 10% of peak): the sluice producer
  * (producer/, this process) sends 100-byte records at a steady rate to one `sluice broker` (acks=1), a
  * sluice Consumer in another process (bench/latency-consumer.ts) reads them, and each record's latency
  * is its consume time minus the send time the producer wrote into it (sub-millisecond clock shared by

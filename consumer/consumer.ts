@@ -93,7 +93,7 @@ function defaultConsumerId(groupId: string): string {
 }
 
 /**
- * A ZooKeeper-group consumer (DESIGN.md §7). Membership, ownership and offsets live in ZooKeeper
+ * A ZooKeeper-group consumer. Membership, ownership and offsets live in ZooKeeper
  * (GroupMembership); records come from partition leaders (FetchManager). Delivery is at-least-once:
  * a record's offset + 1 is committed only after the application is done with it, and a partition is
  * handed back only after its position has been committed.

@@ -10,7 +10,7 @@ import { partitionsOf, sameAssignment, type Assignor, type AssignorMember } from
 import { SerialQueue } from '../concurrency/serial-queue.js';
 
 /**
- * Membership of one consumer in a ZooKeeper group (DESIGN.md §7), the leader-published design:
+ * Membership of one consumer in a ZooKeeper group, the leader-published design:
  *
  * - Join: the ephemeral /consumers/<g>/ids/<consumerId> carries the subscription.
  * - The member whose ids node is oldest (lowest czxid) leads. It alone watches the member list and the

@@ -43,7 +43,7 @@ import {
 import type { TopicPartition } from '../protocol/topic-partition.js';
 
 /**
- * The typed cluster-state layer (DESIGN.md §4.2): brokers, topics, partition state, the controller,
+ * The typed cluster-state layer: brokers, topics, partition state, the controller,
  * producer-id blocks and ZooKeeper consumer groups, read and written through one ZooKeeperSession.
  * Paths and JSON come from zk-paths.ts. Conditional writes return the znode version to pass next time;
  * a lost race surfaces as ZooKeeperError BADVERSION / NODEEXISTS for the caller to re-read and decide.

@@ -3,7 +3,7 @@ import { topicPartitionKey, type TopicPartition } from '../protocol/topic-partit
 
 /**
  * Every ZooKeeper path sluice uses and the JSON stored at each: Kafka's ZooKeeper-era layout
- * (DESIGN.md §4.3), so Kafka-aware tools can read a sluice cluster. Pure: builds paths, encodes and
+ * (docs/architecture.md §5), so Kafka-aware tools can read a sluice cluster. Pure: builds paths, encodes and
  * decodes payloads; `cluster-state.ts` does the I/O. No other module spells a path.
  */
 

@@ -16,7 +16,7 @@ import { SerialQueue } from '../../concurrency/serial-queue.js';
 import { planTopicAssignment, type CreateTopicOptions } from './topic-plan.js';
 
 /**
- * The controller role of one broker (DESIGN.md §5 "Replication"). Every broker runs one: it contends
+ * The controller role of one broker. Every broker runs one: it contends
  * for the ephemeral /controller (bumping /controller_epoch in the same multi), and while it holds it an
  * ActiveController elects leaders, shrinks ISRs of dead brokers, restores preferred leaders, deletes
  * topics and serves controlled shutdowns. It resigns when /controller is no longer its own, when a

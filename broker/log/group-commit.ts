@@ -1,7 +1,7 @@
 /**
  * Group commit: appends that must be durable wait for an fsync that started after their write.
  * While one fsync runs, later writers queue up and share the next one, so N concurrent appends
- * cost about two fsyncs, not N (one fsync is ~0.35 ms here; DESIGN.md §10).
+ * cost about two fsyncs, not N (one fsync is ~0.35 ms on our test machines).
  */
 export class GroupCommit {
   private writtenSeq = 0;

@@ -3,7 +3,7 @@ import type { KafkaClientOptions } from '../../client/kafka-client.js';
 import { configureLogging, type LogLevel } from '../../log/logger.js';
 
 /**
- * The options every client command shares (DESIGN.md §8): how to find the cluster, and the output
+ * The options every client command shares: how to find the cluster, and the output
  * format. ZooKeeper at 127.0.0.1:2181 is the default, as Kafka's ZooKeeper-era tools had it.
  */
 export interface ClusterOptions {

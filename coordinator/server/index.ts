@@ -1,5 +1,5 @@
 /**
- * The embedded ZooKeeper-wire-compatible server (DESIGN.md §4.1): single node, what node-zookeeper-client
+ * The embedded ZooKeeper-wire-compatible server: single node, what node-zookeeper-client
  * and zkCli.sh use, durable when given a data directory.
  */
 import { ZooKeeperServer } from './zookeeper-server.js';

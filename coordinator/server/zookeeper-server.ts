@@ -417,7 +417,7 @@ export class ZooKeeperServer implements ConnectionHost {
         return;
       }
       default:
-        // DESIGN §4.1: a clear UNIMPLEMENTED, then close. (Apache ZooKeeper closes without a reply.)
+        // sluice answers a clear UNIMPLEMENTED, then closes. (Apache ZooKeeper closes without a reply.)
         this.replyHeader(connection, xid, ErrorCode.unimplemented);
         connection.closeAfterFlush();
         return;

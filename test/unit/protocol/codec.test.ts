@@ -219,7 +219,7 @@ describe('declarations', () => {
     expect(problems).toEqual([]);
   });
 
-  it('match the version table of DESIGN.md §3', () => {
+  it('match the advertised version table', () => {
     const table: [number, number, number, number | null][] = [
       [0, 3, 9, 9],
       [1, 4, 12, 12],
