@@ -7,7 +7,7 @@ import { ClusterState } from '../../coordinator/cluster-state.js';
 import { startZooKeeperServer } from '../../coordinator/server/index.js';
 import type { PartitionState } from '../../coordinator/zk-paths.js';
 import { ZooKeeperSession } from '../../coordinator/zk-session.js';
-import { RawKafkaConnection } from '../integration/broker-test-support.js';
+import { RawKafkaConnection } from '../support/broker-test-support.js';
 import { freePorts } from '../support/ports.js';
 import { runToEnd, startSluice, type RunningProcess } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';

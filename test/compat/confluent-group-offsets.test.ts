@@ -8,8 +8,8 @@ import {
   startGroupCluster,
   valuesFor,
   type GroupCluster,
-} from '../integration/consumer-test-support.js';
-import { RawKafkaConnection } from '../integration/broker-test-support.js';
+} from '../support/consumer-test-support.js';
+import { RawKafkaConnection } from '../support/broker-test-support.js';
 import { projectRoot, runToEnd, startProcess, type RunningProcess } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 

@@ -6,7 +6,7 @@ import {
   startGroupCluster,
   valuesFor,
   type GroupCluster,
-} from '../integration/consumer-test-support.js';
+} from '../support/consumer-test-support.js';
 import { startProcess, type RunningProcess } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 

@@ -3,7 +3,7 @@ import { partitionForKey } from '../../producer/murmur2.js';
 import { Producer } from '../../producer/producer.js';
 import { runToEnd } from '../support/processes.js';
 import { startSingleBroker, type SingleBroker } from '../support/single-broker.js';
-import { createTopicVia } from '../integration/producer-test-support.js';
+import { createTopicVia } from '../support/producer-test-support.js';
 
 /**
  * Keyed records land on the same partition as with librdkafka's `murmur2_random` partitioner (the

@@ -10,7 +10,7 @@ import {
   RawKafkaConnection,
   startBrokerHarness,
   type BrokerHarness,
-} from './broker-test-support.js';
+} from '../support/broker-test-support.js';
 
 function metadataRequest(names: string[] | null, allowAutoTopicCreation = true) {
   return {

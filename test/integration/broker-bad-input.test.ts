@@ -9,7 +9,7 @@ import {
   rawRequest,
   startBrokerHarness,
   type BrokerHarness,
-} from './broker-test-support.js';
+} from '../support/broker-test-support.js';
 
 const MAX_REQUEST_BYTES = 256 * 1024;
 

@@ -10,7 +10,7 @@ import {
   RawKafkaConnection,
   startBrokerHarness,
   type BrokerHarness,
-} from './broker-test-support.js';
+} from '../support/broker-test-support.js';
 
 /**
  * broker.close() shuts down every service startBroker created: the producer state of each partition

@@ -9,7 +9,7 @@ import {
   RawKafkaConnection,
   startBrokerHarness,
   type BrokerHarness,
-} from './broker-test-support.js';
+} from '../support/broker-test-support.js';
 
 describe('broker housekeeping: idle connections and retention', () => {
   let harness: BrokerHarness;

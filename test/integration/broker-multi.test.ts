@@ -7,7 +7,7 @@ import { resolveBrokerConfig } from '../../broker/config.js';
 import { startZooKeeperServer, type EmbeddedZooKeeper } from '../../coordinator/server/index.js';
 import { encodeRecordBatchSync } from '../../protocol/record-batch.js';
 import { waitFor } from '../support/wait.js';
-import { RawKafkaConnection } from './broker-test-support.js';
+import { RawKafkaConnection } from '../support/broker-test-support.js';
 
 const exists = (path: string) =>
   access(path).then(

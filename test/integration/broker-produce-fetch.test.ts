@@ -7,7 +7,7 @@ import {
   RawKafkaConnection,
   startBrokerHarness,
   type BrokerHarness,
-} from './broker-test-support.js';
+} from '../support/broker-test-support.js';
 
 function batch(
   values: string[],

@@ -6,7 +6,7 @@ import {
   RawKafkaConnection,
   startBrokerHarness,
   type BrokerHarness,
-} from './broker-test-support.js';
+} from '../support/broker-test-support.js';
 
 function produceBody(topic: string, values: string[], acks: number) {
   const records = encodeRecordBatchSync({

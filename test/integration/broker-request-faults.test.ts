@@ -8,7 +8,7 @@ import {
   type ProcessCluster,
 } from '../support/process-cluster.js';
 import { waitFor } from '../support/wait.js';
-import { RawKafkaConnection } from './broker-test-support.js';
+import { RawKafkaConnection } from '../support/broker-test-support.js';
 
 /** The test-only request faults of a `sluice broker` process, set on its stdin. */
 describe('request faults of a broker process', () => {

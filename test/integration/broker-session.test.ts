@@ -10,7 +10,7 @@ import { ZooKeeperSession } from '../../coordinator/zk-session.js';
 import { encodeRecordBatchSync } from '../../protocol/record-batch.js';
 import { waitFor } from '../support/wait.js';
 import { startTcpProxy, type TcpProxy } from '../zk/support/tcp-proxy.js';
-import { RawKafkaConnection } from './broker-test-support.js';
+import { RawKafkaConnection } from '../support/broker-test-support.js';
 
 describe('broker and its ZooKeeper session', () => {
   let zk: EmbeddedZooKeeper;

@@ -8,7 +8,7 @@ import {
   startConsumer,
   startGroupCluster,
   type GroupCluster,
-} from './consumer-test-support.js';
+} from '../support/consumer-test-support.js';
 
 /**
  * Rebalance under churn: members join, leave cleanly and are SIGKILLed while records flow. Afterwards

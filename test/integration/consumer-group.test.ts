@@ -8,7 +8,7 @@ import {
   startGroupCluster,
   valuesFor,
   type GroupCluster,
-} from './consumer-test-support.js';
+} from '../support/consumer-test-support.js';
 
 /**
  * A group of three `sluice consume` processes sharing a six-partition topic: exclusive ownership

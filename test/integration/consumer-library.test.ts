@@ -2,7 +2,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Consumer, type ConsumedRecord } from '../../consumer/consumer.js';
 import { waitFor } from '../support/wait.js';
-import { startGroupCluster, valuesFor, type GroupCluster } from './consumer-test-support.js';
+import { startGroupCluster, valuesFor, type GroupCluster } from '../support/consumer-test-support.js';
 
 /**
  * The Consumer library against a real broker and coordinator: async iteration, run() with seek,

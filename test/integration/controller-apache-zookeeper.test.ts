@@ -5,7 +5,7 @@ import { ControllerState, FencedOutError } from '../../coordinator/controller-st
 import { ZooKeeperMultiError } from '../../coordinator/zk-errors.js';
 import { zkPaths } from '../../coordinator/zk-paths.js';
 import { waitFor } from '../support/wait.js';
-import { SimCluster } from './controller-harness.js';
+import { SimCluster } from '../support/controller-harness.js';
 
 /**
  * The controller against real Apache ZooKeeper 3.8 (a 3-node ensemble from Debian's package, the

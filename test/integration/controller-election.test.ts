@@ -6,7 +6,7 @@ import { zkPaths } from '../../coordinator/zk-paths.js';
 import { startZooKeeperServer, type EmbeddedZooKeeper } from '../../coordinator/server/index.js';
 import { waitFor } from '../support/wait.js';
 import { startController } from '../../broker/controller/index.js';
-import { DEFAULT_SETTINGS, SimCluster } from './controller-harness.js';
+import { DEFAULT_SETTINGS, SimCluster } from '../support/controller-harness.js';
 
 /** Controller election, epochs, takeover and fencing against the embedded ZooKeeper server. */
 

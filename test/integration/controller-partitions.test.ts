@@ -3,7 +3,7 @@ import { ControllerRequestError } from '../../broker/controller/index.js';
 import { zkPaths } from '../../coordinator/zk-paths.js';
 import { startZooKeeperServer, type EmbeddedZooKeeper } from '../../coordinator/server/index.js';
 import { waitFor } from '../support/wait.js';
-import { SimCluster } from './controller-harness.js';
+import { SimCluster } from '../support/controller-harness.js';
 
 /**
  * What the active controller writes to partition state as brokers come and go, against the embedded

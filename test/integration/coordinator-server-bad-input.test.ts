@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import zookeeper from 'node-zookeeper-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startZooKeeperServer, type EmbeddedZooKeeper } from '../../coordinator/server/index.js';
-import { RawZkClient } from '../unit/coordinator-server/raw-zk-client.js';
+import { RawZkClient } from '../support/raw-zk-client.js';
 import { JuteWriter } from '../../coordinator/server/jute.js';
 import { writeConnectRequest } from '../../coordinator/server/records.js';
 

@@ -7,7 +7,7 @@ import { startZooKeeperServer } from '../../coordinator/server/index.js';
 import { freePort } from '../support/ports.js';
 import { runToEnd, projectRoot, startSluice, type RunningProcess } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
-import { RawZkClient } from '../unit/coordinator-server/raw-zk-client.js';
+import { RawZkClient } from '../support/raw-zk-client.js';
 
 /**
  * Durability of the embedded ZooKeeper server: writes acknowledged to node-zookeeper-client survive

@@ -12,7 +12,7 @@ import {
   RawKafkaConnection,
   startBrokerHarness,
   type BrokerHarness,
-} from './broker-test-support.js';
+} from '../support/broker-test-support.js';
 
 /**
  * The group APIs on the wire, two in-process brokers on one embedded coordinator: FindCoordinator

@@ -8,7 +8,7 @@ import {
   valuesFor,
   type GroupCluster,
   type JsonRecord,
-} from './consumer-test-support.js';
+} from '../support/consumer-test-support.js';
 
 /**
  * `sluice groups list|describe|reset-offsets|delete`, each reset verified by what the group consumes

@@ -10,7 +10,7 @@ import {
 } from '../../protocol/record-batch-header.js';
 import { projectRoot, startProcess } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
-import { makeBatch, tempDir } from '../unit/log/log-test-support.js';
+import { makeBatch, tempDir } from '../support/log-test-support.js';
 import { batchForSeed, WRITER_EPOCH, WRITER_SEGMENT_BYTES } from './fixtures/log-writer-batches.js';
 
 /**

@@ -5,7 +5,7 @@ import type { CompressionOption } from '../../producer/producer-options.js';
 import { compressionOf } from '../../protocol/record-batch-header.js';
 import { partitionForKey } from '../../producer/murmur2.js';
 import { startSingleBroker, type SingleBroker } from '../support/single-broker.js';
-import { createTopicVia, readPartition, readPartitionBatches } from './producer-test-support.js';
+import { createTopicVia, readPartition, readPartitionBatches } from '../support/producer-test-support.js';
 
 describe('producer against one broker', () => {
   let broker: SingleBroker;

@@ -12,7 +12,7 @@ import { freePort } from '../support/ports.js';
 import { startSluiceBroker } from '../support/broker-process.js';
 import type { RunningProcess } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
-import { readPartition } from './producer-test-support.js';
+import { readPartition } from '../support/producer-test-support.js';
 
 /**
  * A producer that finds brokers through ZooKeeper follows the broker list while it runs: it starts with

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/ports.js';
 import { projectRoot, runToEnd } from '../support/processes.js';
 import { startSingleBroker, type SingleBroker } from '../support/single-broker.js';
-import { createTopicVia } from './producer-test-support.js';
+import { createTopicVia } from '../support/producer-test-support.js';
 
 /** `sluice produce` end to end: a million lines in, a million records out (counted by kcat). */
 const LINES = 1_000_000;

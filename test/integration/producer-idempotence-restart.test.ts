@@ -4,7 +4,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { ApiKey } from '../../protocol/messages/index.js';
 import { encodeRecordBatchSync } from '../../protocol/record-batch.js';
 import { startSingleBroker, type SingleBroker } from '../support/single-broker.js';
-import { createTopicVia, readPartition } from './producer-test-support.js';
+import { createTopicVia, readPartition } from '../support/producer-test-support.js';
 
 /**
  * The broker's producer state on the wire, across a crash: InitProducerId hands out ids from

@@ -3,7 +3,12 @@ import { Producer } from '../../producer/producer.js';
 import type { RecordMetadata } from '../../producer/producer-batch.js';
 import { freePort } from '../support/ports.js';
 import { startSingleBroker, type SingleBroker } from '../support/single-broker.js';
-import { createTopicVia, readPartition, startKafkaRelay, type KafkaRelay } from './producer-test-support.js';
+import {
+  createTopicVia,
+  readPartition,
+  startKafkaRelay,
+  type KafkaRelay,
+} from '../support/producer-test-support.js';
 
 /**
  * Retries of batches the broker already wrote: a relay in front of the broker cuts the connection

@@ -1,7 +1,7 @@
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait.js';
-import type { RawKafkaConnection } from './broker-test-support.js';
+import type { RawKafkaConnection } from '../support/broker-test-support.js';
 import {
   consumeAll,
   produceToPartitionZero,
@@ -9,7 +9,7 @@ import {
   valuesIn,
   waitForIdenticalReplicas,
   type ReplicationCluster,
-} from './replication-harness.js';
+} from '../support/replication-harness.js';
 
 const { Kafka, logLevel } = kafkajs;
 

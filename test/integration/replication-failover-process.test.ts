@@ -8,8 +8,8 @@ import { ZooKeeperSession } from '../../coordinator/zk-session.js';
 import { freePorts } from '../support/ports.js';
 import { runToEnd, startSluice, type RunningProcess } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
-import { RawKafkaConnection } from './broker-test-support.js';
-import { replicaBytes } from './replication-harness.js';
+import { RawKafkaConnection } from '../support/broker-test-support.js';
+import { replicaBytes } from '../support/replication-harness.js';
 
 /**
  * Three `sluice broker` processes on the embedded coordinator, kcat as the client: acks=all produce,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/ports.js';
 import { waitFor } from '../support/wait.js';
-import type { RawKafkaConnection } from './broker-test-support.js';
+import type { RawKafkaConnection } from '../support/broker-test-support.js';
 import {
   consumeAll,
   createTopicOnReplicas,
@@ -9,7 +9,7 @@ import {
   startReplicationCluster,
   waitForBrokersInMetadata,
   type ReplicationCluster,
-} from './replication-harness.js';
+} from '../support/replication-harness.js';
 
 /**
  * A follower that is registered (so the controller counts it live and puts it in the ISR) but never

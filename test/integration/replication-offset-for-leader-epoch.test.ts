@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait.js';
-import type { RawKafkaConnection } from './broker-test-support.js';
+import type { RawKafkaConnection } from '../support/broker-test-support.js';
 import {
   createTopicOnReplicas,
   produceToPartitionZero,
   startReplicationCluster,
   type ReplicationCluster,
-} from './replication-harness.js';
+} from '../support/replication-harness.js';
 
 /**
  * OffsetForLeaderEpoch (23) v0–3 on the wire: answered by the leader from its leader-epoch cache,

@@ -15,7 +15,7 @@ import {
   valuesIn,
   waitForIdenticalReplicas,
   type ReplicationCluster,
-} from './replication-harness.js';
+} from '../support/replication-harness.js';
 
 const batch = (...values: string[]) =>
   encodeRecordBatchSync({ records: values.map((v) => ({ key: null, value: Buffer.from(v) })) });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeRequest, decodeResponse, encodeRequest, encodeResponseBody } from '../../../protocol/codec.js';
 import { ProtocolDecodeError, UnsupportedVersionError } from '../../../protocol/decode-error.js';
 import { API_DESCRIPTORS, ApiKey } from '../../../protocol/messages/index.js';
-import { messageArbitrary } from './declaration-arbitrary.js';
+import { messageArbitrary } from '../../support/declaration-arbitrary.js';
 
 /**
  * Random and mutated frames for every API/version: decoding must either succeed or throw one of our typed

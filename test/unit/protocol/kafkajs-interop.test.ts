@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeRequestBody, encodeResponseBody } from '../../../protocol/codec.js';
 import { API_DESCRIPTORS, ApiKey, apiDescriptor } from '../../../protocol/messages/index.js';
 import { Writer } from '../../../protocol/primitives/writer.js';
-import { messageArbitrary, projectToVersion } from './declaration-arbitrary.js';
+import { messageArbitrary, projectToVersion } from '../../support/declaration-arbitrary.js';
 
 /**
  * Byte-level interoperability with kafkajs, a codec we did not write: kafkajs encodes requests that our

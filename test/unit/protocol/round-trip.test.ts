@@ -11,7 +11,7 @@ import {
   encodeResponseBody,
 } from '../../../protocol/codec.js';
 import { API_DESCRIPTORS, type ApiKey } from '../../../protocol/messages/index.js';
-import { messageArbitrary } from './declaration-arbitrary.js';
+import { messageArbitrary } from '../../support/declaration-arbitrary.js';
 
 // Bodies are typed per api key; the arbitraries produce them from the declarations, so the casts below
 // only bridge the generic test loop to the typed API.

@@ -3,7 +3,12 @@ import { joinGroupHandler } from '../../../../broker/api/join-group.js';
 import { coordinatorIdFor } from '../../../../broker/group-coordinator/coordinator-choice.js';
 import { ErrorCode } from '../../../../protocol/errors.js';
 import type { JoinGroupRequest } from '../../../../protocol/index.js';
-import { BROKER_ID, callHandler, startInMemoryBroker, type InMemoryBroker } from './in-memory-broker.js';
+import {
+  BROKER_ID,
+  callHandler,
+  startInMemoryBroker,
+  type InMemoryBroker,
+} from '../../../support/in-memory-broker.js';
 
 let broker: InMemoryBroker | undefined;
 afterEach(async () => {

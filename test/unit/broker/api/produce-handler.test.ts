@@ -5,7 +5,7 @@ import { ErrorCode } from '../../../../protocol/errors.js';
 import type { ProduceRequest } from '../../../../protocol/index.js';
 import { decodeRecordBatchesSync, encodeRecordBatchSync } from '../../../../protocol/record-batch.js';
 import { waitFor } from '../../../support/wait.js';
-import { callHandler, startInMemoryBroker, type InMemoryBroker } from './in-memory-broker.js';
+import { callHandler, startInMemoryBroker, type InMemoryBroker } from '../../../support/in-memory-broker.js';
 
 let broker: InMemoryBroker;
 beforeEach(async () => {
