@@ -119,6 +119,23 @@ export class ClusterState {
     });
   }
 
+  /**
+   * Waits until /brokers/ids/<id> is gone (or held by this session), at most `timeoutMs`; true if it
+   * went. The exists-watch fires when the holder's session ends and its ephemeral is removed.
+   */
+  async waitForBrokerRegistrationGone(id: number, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const holder = await this.session.watchExists(zkPaths.broker(id));
+      if (holder.stat === null || holder.stat.ephemeralOwner === this.session.sessionId) return true;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return false;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([holder.next, new Promise((resolve) => (timer = setTimeout(resolve, remaining)))]);
+      clearTimeout(timer);
+    }
+  }
+
   async deregisterBroker(id: number): Promise<void> {
     await orNull(this.session.delete(zkPaths.broker(id)));
   }
