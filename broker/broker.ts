@@ -14,6 +14,7 @@ import { MetadataCache } from './metadata-cache.js';
 import { SocketServer, type BoundListener } from './network/socket-server.js';
 import { ProducerIdBlocks } from './producer-state/producer-id-blocks.js';
 import { ProducerStates } from './producer-state/producer-states.js';
+import { awaitEarlierRegistration, BrokerIdInUseError } from './previous-registration.js';
 import { ReplicaManager } from './replica/replica-manager.js';
 
 export interface Broker {
@@ -39,15 +40,7 @@ interface ShutdownStep {
   run(): Promise<void> | void;
 }
 
-/** Another live broker holds /brokers/ids/<id>. */
-export class BrokerIdInUseError extends Error {
-  constructor(readonly brokerId: number) {
-    super(
-      `broker.id ${brokerId} is already registered by a live broker; pick another id or stop that broker`,
-    );
-    this.name = 'BrokerIdInUseError';
-  }
-}
+export { BrokerIdInUseError };
 
 /**
  * Starts one broker: ZooKeeper session, cluster id, replicas and their producer state, topic/partition
@@ -82,8 +75,7 @@ export async function startBroker(config: BrokerConfig): Promise<Broker> {
   try {
     const clusterState = new ClusterState(session);
     await clusterState.ensureTopLevelPaths();
-    const holder = await clusterState.readBroker(config.brokerId);
-    if (holder !== null) throw new BrokerIdInUseError(config.brokerId);
+    await awaitEarlierRegistration(clusterState, config.brokerId, advertisedEndpoints(config, []), logger);
 
     const metadata = new MetadataCache();
     metadata.clusterId = await clusterState.getOrCreateClusterId();

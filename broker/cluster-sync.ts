@@ -170,10 +170,12 @@ export class ClusterSync {
     const reread = this.watched(() => this.readLeaderAck(tp));
     this.ackWatched.add(key);
     try {
-      const ack = await this.clusterState.readLeaderAckOrWatchCreation(tp, (event) => {
+      const { ack, watching } = await this.clusterState.readLeaderAckOrWatchCreation(tp, (event) => {
         this.ackWatched.delete(key);
         reread(event);
       });
+      // The topic is gone: no watch was armed, and none is wanted.
+      if (!watching) this.ackWatched.delete(key);
       this.cache.setLeaderAck(tp.topic, tp.partition, ack);
     } catch (error) {
       this.ackWatched.delete(key);

@@ -119,6 +119,23 @@ export class ClusterState {
     });
   }
 
+  /**
+   * Waits until /brokers/ids/<id> is gone (or held by this session), at most `timeoutMs`; true if it
+   * went. The exists-watch fires when the holder's session ends and its ephemeral is removed.
+   */
+  async waitForBrokerRegistrationGone(id: number, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const holder = await this.session.watchExists(zkPaths.broker(id));
+      if (holder.stat === null || holder.stat.ephemeralOwner === this.session.sessionId) return true;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return false;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([holder.next, new Promise((resolve) => (timer = setTimeout(resolve, remaining)))]);
+      clearTimeout(timer);
+    }
+  }
+
   async deregisterBroker(id: number): Promise<void> {
     await orNull(this.session.delete(zkPaths.broker(id)));
   }
@@ -226,7 +243,7 @@ export class ClusterState {
 
   /**
    * Reads a partition's state; when the node does not exist yet (the topic was just created and its
-   * states are still being written), arms an exists-watch so `watcher` fires on its creation.
+   * states are still being written), `watcher` is armed to fire on its creation (watchCreationInTopic).
    */
   async readPartitionStateOrWatchCreation(
     tp: TopicPartition,
@@ -236,20 +253,55 @@ export class ClusterState {
     for (;;) {
       const read = await this.readPartitionState(tp, watcher);
       if (read !== null) return read;
-      if ((await this.session.exists(path, watcher)) === null) return null;
+      if ((await this.watchCreationInTopic(path, tp.topic, watcher)) !== 'appeared') return null;
     }
   }
 
-  /** A partition's leader acknowledgement, or null (then an exists-watch fires on its creation). */
-  async readLeaderAckOrWatchCreation(tp: TopicPartition, watcher: Watcher): Promise<LeaderAck | null> {
+  /**
+   * A partition's leader acknowledgement, or null; `watching` says whether `watcher` is armed (on the
+   * node, or for its creation). It is not once the whole topic is gone: nothing more will come.
+   */
+  async readLeaderAckOrWatchCreation(
+    tp: TopicPartition,
+    watcher: Watcher,
+  ): Promise<{ ack: LeaderAck | null; watching: boolean }> {
     const path = zkPaths.partitionLeaderAck(tp);
     for (;;) {
       try {
-        return decodeLeaderAck(tp, (await this.session.getData(path, watcher)).data);
+        return { ack: decodeLeaderAck(tp, (await this.session.getData(path, watcher)).data), watching: true };
       } catch (error) {
         if (!isZooKeeperError(error, 'NONODE')) throw error;
       }
-      if ((await this.session.exists(path, watcher)) === null) return null;
+      const watch = await this.watchCreationInTopic(path, tp.topic, watcher);
+      if (watch !== 'appeared') return { ack: null, watching: watch === 'watching' };
+    }
+  }
+
+  /**
+   * Arms `watcher` to fire once the missing node at `path` (inside `topic`'s subtree) may have been
+   * created: a child watch on its nearest existing ancestor, up to the topic's node. An exists-watch
+   * would do too, but one armed on a node that never comes (its topic was deleted meanwhile) stays on
+   * the server for good, one per partition and broker for every deleted topic; a child watch on an
+   * existing node is consumed when that node goes. 'appeared': the next node towards `path` exists
+   * by now (read again); 'gone': even the topic's node is gone, nothing was armed.
+   */
+  private async watchCreationInTopic(
+    path: string,
+    topic: string,
+    watcher: Watcher,
+  ): Promise<'appeared' | 'watching' | 'gone'> {
+    const topicPath = zkPaths.topic(topic);
+    let below = path;
+    for (;;) {
+      const at = below.slice(0, below.lastIndexOf('/'));
+      try {
+        const { children } = await this.session.getChildren(at, watcher);
+        return children.includes(below.slice(at.length + 1)) ? 'appeared' : 'watching';
+      } catch (error) {
+        if (!isZooKeeperError(error, 'NONODE')) throw error;
+        if (at === topicPath) return 'gone';
+      }
+      below = at;
     }
   }
 

@@ -5,7 +5,8 @@
 // timeout_ms) until this broker's metadata shows the new topic with leaders, so a client may produce
 // right after. Errors: 36 TOPIC_ALREADY_EXISTS, 17 INVALID_TOPIC_EXCEPTION, 37 INVALID_PARTITIONS,
 // 38 INVALID_REPLICATION_FACTOR (more than the live brokers), 39 INVALID_REPLICA_ASSIGNMENT,
-// 40 INVALID_CONFIG (unknown topic key or a value it does not take), 42 INVALID_REQUEST (assignments plus counts).
+// 40 INVALID_CONFIG (unknown topic key or a value it does not take), 42 INVALID_REQUEST (assignments plus counts,
+// or one of Kafka's internal topics: __consumer_offsets, __transaction_state, __cluster_metadata).
 // Not implemented: topic ids (v7 returns the zero uuid), create policies, config validation beyond keys.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/index.js';

@@ -2,14 +2,15 @@
 // in on), cluster id, controller id, topics with leader, leader epoch, replicas, ISR and offline
 // replicas. Missing topics are auto-created when auto.create.topics.enable is on and (v4+) the
 // request allows it; the answer for such a topic is LEADER_NOT_AVAILABLE until clients retry. A leader
-// is named only once it serves the partition (leaderServes), else 5 LEADER_NOT_AVAILABLE.
+// is named only once it serves the partition (leaderServes), else 5 LEADER_NOT_AVAILABLE. Names
+// beginning with `__` (Kafka's internal topics) are never auto-created: 3 UNKNOWN_TOPIC_OR_PARTITION.
 // Not implemented: authorized operations (always the "not requested" default), internal topics.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { MetadataResponse } from '../../protocol/index.js';
 import { metadataApi } from '../../protocol/messages/metadata.js';
 import type { PartitionState } from '../../coordinator/zk-paths.js';
 import type { BrokerServices } from '../broker-services.js';
-import { checkTopicName, ControllerRequestError } from '../controller/index.js';
+import { checkTopicName, ControllerRequestError, isReservedForInternalTopics } from '../controller/index.js';
 import { defineApiHandler } from './api-handler.js';
 
 type TopicEntry = MetadataResponse['topics'][number];
@@ -121,7 +122,8 @@ async function missingTopic(
     partitions: [],
     topicAuthorizedOperations: -2147483648,
   });
-  if (!allowAutoCreate) return entry(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  if (!allowAutoCreate || isReservedForInternalTopics(name))
+    return entry(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   try {
     checkTopicName(name);
     const controller = await broker.controller;

@@ -10,6 +10,7 @@ export { ControllerRequestError, topicExistsError } from './controller-errors.js
 export { assignReplicasToBrokers, type ReplicaAssignmentOptions } from './replica-assignment.js';
 export {
   checkTopicName,
+  isReservedForInternalTopics,
   MAX_PARTITIONS_PER_TOPIC,
   planTopicAssignment,
   type CreateTopicOptions,

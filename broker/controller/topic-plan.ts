@@ -42,6 +42,34 @@ export function checkTopicName(name: string): void {
   }
 }
 
+/**
+ * Kafka's own internal topics. sluice keeps group offsets in ZooKeeper and has no transaction log or
+ * metadata topic, so a topic of one of these names would be an ordinary, empty topic that tools read as
+ * Kafka's (Burrow read offsets from an auto-created __consumer_offsets): refused the way Kafka refuses
+ * creating __cluster_metadata (42 INVALID_REQUEST).
+ */
+const KAFKA_INTERNAL_TOPICS: ReadonlySet<string> = new Set([
+  '__consumer_offsets',
+  '__transaction_state',
+  '__cluster_metadata',
+]);
+
+function checkNotKafkaInternal(name: string): void {
+  if (KAFKA_INTERNAL_TOPICS.has(name))
+    throw new ControllerRequestError(
+      ErrorCode.INVALID_REQUEST,
+      `Creation of internal topic ${name} is prohibited (sluice keeps group offsets in ZooKeeper)`,
+    );
+}
+
+/**
+ * Names beginning with `__` are Kafka's convention for internal topics; none is ever auto-created, so
+ * a tool looking for one learns it is absent instead of reading an empty ordinary topic.
+ */
+export function isReservedForInternalTopics(name: string): boolean {
+  return name.startsWith('__');
+}
+
 function checkPartitionCap(partitions: number): void {
   if (partitions > MAX_PARTITIONS_PER_TOPIC)
     throw new ControllerRequestError(
@@ -78,6 +106,7 @@ export function planTopicAssignment(
   assignmentOptions: ReplicaAssignmentOptions = {},
 ): ReplicaAssignment {
   checkTopicName(name);
+  checkNotKafkaInternal(name);
   const manual = options.assignment;
   if (manual && manual.length > 0) {
     checkManualAssignment(manual, liveBrokerIds);

@@ -63,3 +63,27 @@ export class LogClosedError extends LogError {
     this.name = 'LogClosedError';
   }
 }
+
+/**
+ * Code 56 (KAFKA_STORAGE_ERROR): a file-system call under the log failed — disk full (ENOSPC), quota
+ * (EDQUOT), I/O error (EIO), read-only file system (EROFS) and the like. Kafka answers 56 for any
+ * IOException on the log dir; the client retries, and the append succeeds once the disk recovers.
+ */
+export class LogStorageError extends LogError {
+  readonly code = 56;
+  readonly errorName = 'KAFKA_STORAGE_ERROR';
+  constructor(readonly systemError: NodeJS.ErrnoException) {
+    super(`storage error: ${systemError.message}`);
+    this.name = 'LogStorageError';
+  }
+}
+
+/** The error as a LogStorageError when it is Node's error from a system call (it names the syscall). */
+export function asStorageError(error: unknown): LogStorageError | undefined {
+  if (error instanceof LogStorageError) return error;
+  if (!(error instanceof Error)) return undefined;
+  const { code, syscall } = error as NodeJS.ErrnoException;
+  return typeof code === 'string' && typeof syscall === 'string'
+    ? new LogStorageError(error as NodeJS.ErrnoException)
+    : undefined;
+}

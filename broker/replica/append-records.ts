@@ -3,7 +3,7 @@ import type { Logger } from '../../log/logger.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { CorruptRecordBatchError } from '../../protocol/record-batch-header.js';
 import type { TopicCompressionType } from '../config.js';
-import { LogError } from '../log/log-errors.js';
+import { asStorageError, LogError } from '../log/log-errors.js';
 import { batchesToStore } from '../log/topic-recompression.js';
 import { appendAsLeaderIdempotent } from '../producer-state/idempotent-append.js';
 import type { ProducerStates } from '../producer-state/producer-states.js';
@@ -117,6 +117,11 @@ export async function appendRecords(
     if (error instanceof CorruptRecordBatchError || error instanceof LogError) {
       sources.logger.info({ ...tp, err: error.message }, 'produce rejected');
       return refuse(error.code, error.message);
+    }
+    const storage = asStorageError(error);
+    if (storage !== undefined) {
+      sources.logger.warn({ ...tp, err: storage.systemError.message }, 'produce refused: storage error');
+      return refuse(storage.code, storage.message);
     }
     sources.logger.error({ err: error, ...tp }, 'produce failed');
     return refuse(ErrorCode.UNKNOWN_SERVER_ERROR);

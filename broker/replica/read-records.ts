@@ -1,7 +1,7 @@
 import type { TopicPartition } from '../../protocol/topic-partition.js';
 import type { Logger } from '../../log/logger.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import { LogError } from '../log/log-errors.js';
+import { asStorageError, LogError } from '../log/log-errors.js';
 import type { LeaderReplica } from './leader-replica.js';
 import type { Partition } from './partition.js';
 import type { TopicCompressionType } from '../config.js';
@@ -185,6 +185,11 @@ async function readPartition(
     return { topicPartition: tp, ...partitionOffsets(partition), errorCode: 0, records };
   } catch (error) {
     if (error instanceof LogError) return { ...offsets, errorCode: error.code, records: NO_RECORDS };
+    const storage = asStorageError(error);
+    if (storage !== undefined) {
+      sources.logger.warn({ ...tp, err: storage.systemError.message }, 'fetch failed: storage error');
+      return { ...offsets, errorCode: storage.code, records: NO_RECORDS };
+    }
     sources.logger.error({ err: error, ...tp }, 'fetch failed');
     return { ...offsets, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, records: NO_RECORDS };
   }

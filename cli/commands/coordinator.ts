@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { startZooKeeperServer } from '../../coordinator/server/index.js';
+import { DEFAULT_FOUR_LETTER_WORD_WHITELIST, startZooKeeperServer } from '../../coordinator/server/index.js';
 import { integerOption } from './client-options.js';
 
 /** `sluice coordinator`: the embedded ZooKeeper-compatible server on its own. */
@@ -26,6 +26,11 @@ export function registerCoordinatorCommand(program: Command): void {
       integerOption('snapshot bytes', 1024, 2 ** 40),
       64 * 1024 * 1024,
     )
+    .option(
+      '--4lw-whitelist <words>',
+      "four-letter words answered on the client port, comma-separated (ZooKeeper's 4lw.commands.whitelist; * = all)",
+      DEFAULT_FOUR_LETTER_WORD_WHITELIST,
+    )
     .action(
       async (options: {
         port: number;
@@ -33,6 +38,7 @@ export function registerCoordinatorCommand(program: Command): void {
         dataDir?: string;
         tickTime: number;
         snapshotBytes: number;
+        '4lwWhitelist': string;
       }) => {
         const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
         let server;
@@ -43,6 +49,7 @@ export function registerCoordinatorCommand(program: Command): void {
             dataDir,
             tickTime: options.tickTime,
             snapshotAfterBytes: options.snapshotBytes,
+            fourLetterWordWhitelist: options['4lwWhitelist'],
           });
         } catch (error) {
           console.error(

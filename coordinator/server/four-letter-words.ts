@@ -29,6 +29,32 @@ export function isFourLetterWord(word: string): boolean {
   return knownWords.has(word);
 }
 
+/**
+ * Which words the server answers (ZooKeeper's `4lw.commands.whitelist`). Most words disclose the data
+ * dir, environment or client addresses, so by default only what health checks use is answered.
+ */
+export type FourLetterWordWhitelist = ReadonlySet<string> | 'all';
+
+export const DEFAULT_FOUR_LETTER_WORD_WHITELIST = 'srvr,ruok,mntr';
+
+/** Parses ZooKeeper's comma-separated list; `*` allows every word. */
+export function parseFourLetterWordWhitelist(text: string): FourLetterWordWhitelist {
+  const words = text
+    .split(',')
+    .map((word) => word.trim())
+    .filter((word) => word !== '');
+  if (words.includes('*')) return 'all';
+  const unknown = words.filter((word) => !knownWords.has(word));
+  if (unknown.length > 0) {
+    throw new Error(`unknown four-letter word(s) in the whitelist: ${unknown.join(', ')}`);
+  }
+  return new Set(words);
+}
+
+function isWhitelisted(word: string, whitelist: FourLetterWordWhitelist): boolean {
+  return whitelist === 'all' || whitelist.has(word);
+}
+
 export interface ServerFacts {
   version: string;
   host: string;
@@ -102,7 +128,14 @@ function conf(f: ServerFacts): string {
   ].join('\n');
 }
 
-export function fourLetterWordResponse(word: string, facts: ServerFacts): string {
+const notWhitelisted = (word: string) => `${word} is not executed because it is not in the whitelist.\n`;
+
+export function fourLetterWordResponse(
+  word: string,
+  facts: ServerFacts,
+  whitelist: FourLetterWordWhitelist,
+): string {
+  if (!isWhitelisted(word, whitelist)) return notWhitelisted(word);
   switch (word) {
     case 'ruok':
       return 'imok';
@@ -121,6 +154,7 @@ export function fourLetterWordResponse(word: string, facts: ServerFacts): string
     case 'wchs':
       return `${facts.connections} connections watching paths\nTotal watches:${facts.watchCount}\n`;
     default:
-      return `${word} is not executed because it is not in the whitelist.\n`;
+      // Known to ZooKeeper but not implemented here: answered as Apache answers a word it will not run.
+      return notWhitelisted(word);
   }
 }

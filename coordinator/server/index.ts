@@ -2,6 +2,7 @@
  * The embedded ZooKeeper-wire-compatible server: single node, what node-zookeeper-client
  * and zkCli.sh use, durable when given a data directory.
  */
+import { DEFAULT_FOUR_LETTER_WORD_WHITELIST, parseFourLetterWordWhitelist } from './four-letter-words.js';
 import { ZooKeeperServer } from './zookeeper-server.js';
 
 export interface ZooKeeperServerOptions {
@@ -19,6 +20,11 @@ export interface ZooKeeperServerOptions {
   maxFrameSize?: number;
   /** Snapshot once the current transaction log holds this many bytes; default 64 MiB. */
   snapshotAfterBytes?: number;
+  /**
+   * ZooKeeper's `4lw.commands.whitelist`: comma-separated four-letter words the server answers, `*` for
+   * all. Default `srvr,ruok,mntr`; any other word is answered "not in the whitelist".
+   */
+  fourLetterWordWhitelist?: string;
 }
 
 export interface EmbeddedZooKeeper {
@@ -41,6 +47,9 @@ export async function startZooKeeperServer(options: ZooKeeperServerOptions = {})
     maxSessionTimeout: options.maxSessionTimeout ?? 20 * tickTime,
     maxFrameSize: options.maxFrameSize ?? 0xfffff,
     snapshotAfterBytes: options.snapshotAfterBytes,
+    fourLetterWords: parseFourLetterWordWhitelist(
+      options.fourLetterWordWhitelist ?? DEFAULT_FOUR_LETTER_WORD_WHITELIST,
+    ),
   });
   await server.start();
   const port = server.port;
@@ -52,3 +61,5 @@ export async function startZooKeeperServer(options: ZooKeeperServerOptions = {})
     close: () => (closing ??= server.close()),
   };
 }
+
+export { DEFAULT_FOUR_LETTER_WORD_WHITELIST } from './four-letter-words.js';

@@ -8,7 +8,11 @@ import { componentLogger } from '../../log/logger.js';
 import { digestId } from './acl.js';
 import { ClientConnection, type ConnectionHost } from './client-connection.js';
 import { DataTree, type TreeEvent } from './data-tree.js';
-import { fourLetterWordResponse, type ServerFacts } from './four-letter-words.js';
+import {
+  fourLetterWordResponse,
+  type FourLetterWordWhitelist,
+  type ServerFacts,
+} from './four-letter-words.js';
 import { JuteDecodeError, JuteWriter, type JuteReader } from './jute.js';
 import { ErrorCode, EventType, KeeperError, OpCode } from './protocol-constants.js';
 import {
@@ -54,6 +58,7 @@ export interface ZooKeeperServerConfig {
   maxSessionTimeout: number;
   maxFrameSize: number;
   snapshotAfterBytes?: number;
+  fourLetterWords: FourLetterWordWhitelist;
 }
 
 export class ZooKeeperServer implements ConnectionHost {
@@ -543,7 +548,7 @@ export class ZooKeeperServer implements ConnectionHost {
   // ---- four-letter words ----
 
   handleFourLetterWord(connection: ClientConnection, word: string): void {
-    connection.socket.end(fourLetterWordResponse(word, this.facts()));
+    connection.socket.end(fourLetterWordResponse(word, this.facts(), this.config.fourLetterWords));
   }
 
   facts(): ServerFacts {
