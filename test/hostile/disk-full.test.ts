@@ -12,7 +12,7 @@ import {
   RawKafkaConnection,
   startBrokerHarness,
   type BrokerHarness,
-} from '../integration/broker-test-support.js';
+} from '../support/broker-test-support.js';
 
 /**
  * A log dir on a full file system: Produce answers 56 KAFKA_STORAGE_ERROR as Kafka does (not -1), what

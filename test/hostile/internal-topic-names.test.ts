@@ -4,7 +4,7 @@ import {
   RawKafkaConnection,
   startBrokerHarness,
   type BrokerHarness,
-} from '../integration/broker-test-support.js';
+} from '../support/broker-test-support.js';
 
 /**
  * Kafka's internal topic names are never created as ordinary topics: a Metadata request for

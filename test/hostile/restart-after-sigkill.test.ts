@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterState } from '../../coordinator/cluster-state.js';
 import { startZooKeeperServer, type EmbeddedZooKeeper } from '../../coordinator/server/index.js';
 import { ZooKeeperSession } from '../../coordinator/zk-session.js';
-import { RawKafkaConnection } from '../integration/broker-test-support.js';
+import { RawKafkaConnection } from '../support/broker-test-support.js';
 import { startSluiceBroker } from '../support/broker-process.js';
 import { freePorts } from '../support/ports.js';
 import { startSluice, type RunningProcess } from '../support/processes.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fourLetterWord } from '../../coordinator/four-letter-word.js';
-import { RawKafkaConnection } from '../integration/broker-test-support.js';
+import { RawKafkaConnection } from '../support/broker-test-support.js';
 import { startProcessCluster, type ProcessCluster } from '../support/process-cluster.js';
 import { waitFor } from '../support/wait.js';
 

@@ -1,7 +1,7 @@
 import { open, readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../../protocol/errors.js';
-import { asStorageError, LogStorageError } from '../../../broker/log/log-errors.js';
+import { ErrorCode } from '../../../../protocol/errors.js';
+import { asStorageError, LogStorageError } from '../../../../broker/log/log-errors.js';
 
 describe('storage errors under the log', () => {
   it('turns an error from a file-system call into 56 KAFKA_STORAGE_ERROR', async () => {
