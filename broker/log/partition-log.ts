@@ -6,7 +6,6 @@ import {
   computeRecordBatchCrc,
   makeAttributes,
   RecordBatchField,
-  recordBatchSizeAt,
   stampBaseOffset,
   stampPartitionLeaderEpoch,
   TimestampType,
@@ -26,6 +25,7 @@ import { resolveLogConfig, type LogConfig } from './log-config.js';
 import { LogClosedError, OffsetOutOfRangeError, UnexpectedAppendOffsetError } from './log-errors.js';
 import type { AppendedBatch } from './appended-batch.js';
 import { LogSegment } from './log-segment.js';
+import { EMPTY_SLICE, FileRecordSlice, MemoryRecordSlice, type RecordSlice } from './record-slice.js';
 import { sharedSegmentHandleCache, type SegmentHandleCache } from './segment-handle-cache.js';
 import { loadSegments } from './segment-loader.js';
 import { SerialQueue } from '../../concurrency/serial-queue.js';
@@ -369,10 +369,19 @@ export class PartitionLog {
    * `minOneBatch`), all below `maxOffset`. Reads one segment per call, as Kafka does; the next read
    * continues in the next segment.
    */
-  async read(
+  async read(fetchOffset: bigint, options: ReadOptions): Promise<ReadResult> {
+    const { records } = await this.slice(fetchOffset, options);
+    return { records: await records.bytes() };
+  }
+
+  /**
+   * What `read` returns, not yet read from the file: sized from batch headers (the offset index and
+   * a header scan near the cut), so a Fetch response can stream it in bounded pieces.
+   */
+  async slice(
     fetchOffset: bigint,
     { maxBytes, maxOffset, minOneBatch = true }: ReadOptions,
-  ): Promise<ReadResult> {
+  ): Promise<{ records: RecordSlice }> {
     this.ensureOpen();
     const segments = this.segments;
     const active = segments.at(-1)!;
@@ -380,7 +389,7 @@ export class PartitionLog {
     const end = active.nextOffset;
     if (fetchOffset < start || fetchOffset > end) throw new OffsetOutOfRangeError(fetchOffset, start, end);
     const limit = maxOffset !== undefined && maxOffset < end ? maxOffset : end;
-    const empty = { records: Buffer.alloc(0) };
+    const empty = { records: EMPTY_SLICE };
     if (fetchOffset >= limit) return empty;
 
     let index = segmentIndexFor(segments, fetchOffset);
@@ -392,13 +401,13 @@ export class PartitionLog {
       const committedNext = segment.nextOffset;
       if (segment !== active) this.handleCache.touch(segment);
       // The newest batches are in memory (followers and caught-up consumers read there).
-      const cached = segment.tailCache.read(
+      const cached = segment.tailCache.readPieces(
         fetchOffset,
         limit < committedNext ? limit : committedNext,
         maxBytes,
         minOneBatch,
       );
-      if (cached !== undefined) return { records: cached };
+      if (cached !== undefined) return { records: new MemoryRecordSlice(cached) };
       try {
         const location = await segment.locateOffset(fetchOffset, committedSize);
         if (location === null) continue;
@@ -409,11 +418,17 @@ export class PartitionLog {
         }
         const available = endPosition - location.position;
         if (available <= 0) return empty;
-        const chunk = await segment.read(location.position, Math.min(available, Math.max(maxBytes, 0)));
-        const whole = wholeBatchBytes(chunk);
-        if (whole > 0) return { records: chunk.subarray(0, whole) };
+        const budget = Math.max(maxBytes, 0);
+        const whole =
+          available <= budget
+            ? available
+            : (await segment.wholeBatchesEnd(location.position, location.position + budget, endPosition)) -
+              location.position;
+        if (whole > 0) return { records: new FileRecordSlice(segment, location.position, whole) };
         if (!minOneBatch) return empty;
-        return { records: await segment.read(location.position, Math.min(location.size, available)) };
+        return {
+          records: new FileRecordSlice(segment, location.position, Math.min(location.size, available)),
+        };
       } catch (error) {
         // A segment deleted by retention or truncation under this read.
         if (fetchOffset < this.startOffset) {
@@ -746,14 +761,4 @@ function segmentIndexFor(segments: readonly LogSegment[], offset: bigint): numbe
     }
   }
   return found;
-}
-
-/** Bytes of the whole batches at the start of `chunk` (a read cut at maxBytes ends mid-batch). */
-function wholeBatchBytes(chunk: Buffer): number {
-  let position = 0;
-  for (;;) {
-    const size = recordBatchSizeAt(chunk, position);
-    if (size === null || position + size > chunk.length) return position;
-    position += size;
-  }
 }

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { FrameDecoder, FrameTooLargeError } from '../../protocol/index.js';
+import { FrameDecoder, FrameTooLargeError, type StreamedBytes } from '../../protocol/index.js';
 import type { Logger } from '../../log/logger.js';
 import type { ApiRegistry } from '../api/registry.js';
 import type { BrokerServices } from '../broker-services.js';
@@ -212,7 +212,12 @@ export class BrokerConnection {
     }
   }
 
-  /** Writes one response (responses leave in request order: callers run it on `responses`). */
+  /**
+   * Writes one response (responses leave in request order: callers run it on `responses`). Pieces in
+   * memory go out in one corked write; streamed record sets are read a piece at a time, each read
+   * overlapping the write of the one before, waiting for the socket to drain (back-pressure), so a
+   * response holds at most two pieces however large it is.
+   */
   private async send(outcome: DispatchOutcome): Promise<void> {
     if (this.closed) return;
     if (outcome.kind === 'disconnect') {
@@ -222,10 +227,46 @@ export class BrokerConnection {
     if (outcome.kind !== 'respond') return;
     let flushed = true;
     this.socket.cork();
-    for (const chunk of outcome.chunks) flushed = this.socket.write(chunk);
+    for (const piece of outcome.chunks) {
+      if (Buffer.isBuffer(piece)) {
+        flushed = this.socket.write(piece);
+        continue;
+      }
+      this.socket.uncork();
+      await this.stream(piece);
+      if (this.closed) return;
+      this.socket.cork();
+    }
     this.socket.uncork();
-    if (flushed) return;
-    await new Promise<void>((resolve) => {
+    if (!flushed) await this.drained();
+  }
+
+  private async stream(bytes: StreamedBytes): Promise<void> {
+    const pieces = bytes.pieces()[Symbol.asyncIterator]();
+    let next = pieces.next();
+    let written = 0;
+    try {
+      for (;;) {
+        const { value, done } = await next;
+        if (done) break;
+        written += value.length;
+        if (written < bytes.length) next = pieces.next(); // read ahead while this piece drains
+        else next = Promise.resolve({ value: undefined, done: true });
+        if (!this.socket.write(value)) await this.drained();
+        if (this.closed) return;
+      }
+    } finally {
+      // A closed connection leaves a read ahead behind; its outcome no longer matters.
+      next.catch(() => undefined);
+    }
+    if (written !== bytes.length) {
+      throw new Error(`streamed ${written} of ${bytes.length} announced record bytes`);
+    }
+  }
+
+  private drained(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (this.closed) return resolve();
       const done = () => {
         this.socket.off('drain', done);
         this.socket.off('close', done);

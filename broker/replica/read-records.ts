@@ -6,6 +6,7 @@ import type { LeaderReplica } from './leader-replica.js';
 import type { Partition } from './partition.js';
 import type { TopicCompressionType } from '../config.js';
 import { recordsForFetchBelowV10 } from './zstd-batches.js';
+import { EMPTY_SLICE, MemoryRecordSlice, type RecordSlice } from '../log/record-slice.js';
 
 /**
  * Kafka's broker-side fetch.max.bytes default (55 MiB): a response never carries more, whatever the
@@ -48,9 +49,10 @@ export interface PartitionReadResult {
   highWatermark: bigint;
   lastStableOffset: bigint;
   logStartOffset: bigint;
-  /** Whole batches as stored (never decoded); empty when the partition answers an error (never null:
-   * librdkafka and Sarama reject a response with a null record set). */
-  records: Buffer;
+  /** Whole batches as stored (never decoded), not yet read from the file (the response streams them);
+   * empty when the partition answers an error (never null: librdkafka and Sarama reject a response
+   * with a null record set). */
+  records: RecordSlice;
 }
 
 /** What the read path uses of the replica manager. */
@@ -154,7 +156,7 @@ async function readOnce(
   return { results, bytes, errors };
 }
 
-const NO_RECORDS = Buffer.alloc(0);
+const NO_RECORDS = EMPTY_SLICE;
 
 async function readPartition(
   sources: ReadSources,
@@ -172,15 +174,18 @@ async function readPartition(
   const isFollower = options.replicaId >= 0;
   if (isFollower) sources.recordFollowerFetch(partition, options.replicaId, request.fetchOffset);
   try {
-    const { records } = await partition.log.read(request.fetchOffset, {
+    const { records } = await partition.log.slice(request.fetchOffset, {
       maxBytes: Math.min(request.partitionMaxBytes, budget),
       maxOffset: isFollower ? undefined : partition.highWatermark,
       minOneBatch: firstWithData,
     });
     if (!options.zstdAllowed) {
-      const allowed = recordsForFetchBelowV10(records, sources.compressionType(tp.topic) === 'zstd');
+      // Old clients (no zstd) are served from memory: their batches must be looked at first.
+      const bytes = await records.bytes();
+      const allowed = recordsForFetchBelowV10(bytes, sources.compressionType(tp.topic) === 'zstd');
       if ('errorCode' in allowed) return { ...offsets, errorCode: allowed.errorCode, records: NO_RECORDS };
-      return { topicPartition: tp, ...partitionOffsets(partition), errorCode: 0, records: allowed.records };
+      const served = new MemoryRecordSlice([allowed.records]);
+      return { topicPartition: tp, ...partitionOffsets(partition), errorCode: 0, records: served };
     }
     return { topicPartition: tp, ...partitionOffsets(partition), errorCode: 0, records };
   } catch (error) {
