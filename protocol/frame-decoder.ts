@@ -79,7 +79,7 @@ export class FrameDecoder {
     const rest = Buffer.concat(this.waiting);
     this.waitingSize = -1;
     this.waiting = [];
-    const offset = this.beginFrame(size, rest, 0, frames);
+    const offset = this.beginFrame(size, rest, 0, frames, true);
     if (offset !== null) this.consume(rest, offset, frames);
     return frames;
   }
@@ -119,12 +119,18 @@ export class FrameDecoder {
   }
 
   /** Starts a frame of `size` at `offset`; null when its claim was refused (the rest is kept). */
-  private beginFrame(size: number, chunk: Buffer, offset: number, frames: Buffer[]): number | null {
+  private beginFrame(
+    size: number,
+    chunk: Buffer,
+    offset: number,
+    frames: Buffer[],
+    claimed = false,
+  ): number | null {
     if (size === 0) {
       frames.push(Buffer.alloc(0));
       return offset;
     }
-    if (!this.claim(size)) {
+    if (!claimed && !this.claim(size)) {
       this.waitingSize = size;
       // A copy: the socket's chunk would otherwise stay alive for as long as the wait lasts.
       this.waiting = offset < chunk.length ? [Buffer.from(chunk.subarray(offset))] : [];
