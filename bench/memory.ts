@@ -40,7 +40,10 @@ interface Row {
 }
 
 /** Runs `load` while sampling; stops at `seconds` or when the broker's RSS passes the ceiling. */
-async function measure(pid: number, run: (stopAt: Promise<void>) => Promise<string>): Promise<[number, number, string]> {
+async function measure(
+  pid: number,
+  run: (stopAt: Promise<void>) => Promise<string>,
+): Promise<[number, number, string]> {
   const baseline = vmRssBytes(pid);
   const rss = sampleRss(pid);
   const stopAt = (async () => {

@@ -50,7 +50,7 @@ export class FileRecordSlice extends RecordSlice {
   }
 
   async *pieces(): AsyncIterable<Buffer> {
-    for (let done = 0; done < this.length; ) {
+    for (let done = 0; done < this.length;) {
       const piece = await this.readAt(this.position + done, Math.min(SLICE_PIECE_BYTES, this.length - done));
       done += piece.length;
       yield piece;

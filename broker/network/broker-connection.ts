@@ -130,12 +130,15 @@ export class BrokerConnection {
     if (framesCompleted || this.decoder.bufferedBytes === 0) this.clearReadDeadline();
     if (this.decoder.bufferedBytes === 0 || this.decoder.waitingForClaim) return;
     if (this.readDeadline !== null || !(timeoutMs > 0) || !Number.isFinite(timeoutMs)) return;
-    this.readDeadline = setTimeout(() => {
-      this.readDeadline = null;
-      // Paused by us (queue full): the client is not the slow one; look again later.
-      if (this.socket.isPaused()) this.trackReadDeadline(false);
-      else this.close('request not read in time (sluice.request.read.timeout.ms)', 'warn');
-    }, Math.min(timeoutMs, 2 ** 31 - 1));
+    this.readDeadline = setTimeout(
+      () => {
+        this.readDeadline = null;
+        // Paused by us (queue full): the client is not the slow one; look again later.
+        if (this.socket.isPaused()) this.trackReadDeadline(false);
+        else this.close('request not read in time (sluice.request.read.timeout.ms)', 'warn');
+      },
+      Math.min(timeoutMs, 2 ** 31 - 1),
+    );
   }
 
   private onData(chunk: Buffer): void {
@@ -250,7 +253,8 @@ export class BrokerConnection {
         const { value, done } = await next;
         if (done) break;
         written += value.length;
-        if (written < bytes.length) next = pieces.next(); // read ahead while this piece drains
+        if (written < bytes.length)
+          next = pieces.next(); // read ahead while this piece drains
         else next = Promise.resolve({ value: undefined, done: true });
         if (!this.socket.write(value)) await this.drained();
         if (this.closed) return;

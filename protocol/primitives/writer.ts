@@ -325,7 +325,8 @@ export class Writer {
     // Once pieces were split off, the slot may live in the first piece (a view of an older buffer).
     // (writing both is harmless when they share memory)
     const first = this.chunks[0];
-    if (Buffer.isBuffer(first) && this.firstChunkInternal && at + 4 <= first.length) first.writeInt32BE(v, at);
+    if (Buffer.isBuffer(first) && this.firstChunkInternal && at + 4 <= first.length)
+      first.writeInt32BE(v, at);
     return this;
   }
 }
