@@ -6,6 +6,7 @@ import {
   computeRecordBatchCrc,
   makeAttributes,
   RecordBatchField,
+  recordBatchSizeAt,
   stampBaseOffset,
   stampPartitionLeaderEpoch,
   TimestampType,
@@ -89,6 +90,11 @@ export interface ReadOptions {
   maxOffset?: bigint;
   /** Return the first batch whole even if it is larger than maxBytes (Kafka's fetch semantics). */
   minOneBatch?: boolean;
+  /**
+   * `slice` only: a cut read of at most this many bytes is read at once and cut in memory (one file
+   * read, as for small fetches) instead of sized from headers and streamed (two). Default: none.
+   */
+  eagerBytes?: number;
 }
 
 export interface ReadResult {
@@ -370,7 +376,7 @@ export class PartitionLog {
    * continues in the next segment.
    */
   async read(fetchOffset: bigint, options: ReadOptions): Promise<ReadResult> {
-    const { records } = await this.slice(fetchOffset, options);
+    const { records } = await this.slice(fetchOffset, { eagerBytes: Infinity, ...options });
     return { records: await records.bytes() };
   }
 
@@ -380,7 +386,7 @@ export class PartitionLog {
    */
   async slice(
     fetchOffset: bigint,
-    { maxBytes, maxOffset, minOneBatch = true }: ReadOptions,
+    { maxBytes, maxOffset, minOneBatch = true, eagerBytes = 0 }: ReadOptions,
   ): Promise<{ records: RecordSlice }> {
     this.ensureOpen();
     const segments = this.segments;
@@ -419,6 +425,12 @@ export class PartitionLog {
         const available = endPosition - location.position;
         if (available <= 0) return empty;
         const budget = Math.max(maxBytes, 0);
+        if (available > budget && budget <= eagerBytes) {
+          // A small cut read: the bytes up to the budget, cut after the last whole batch.
+          const chunk = await segment.read(location.position, budget);
+          const cut = wholeBatchBytes(chunk);
+          if (cut > 0) return { records: new MemoryRecordSlice([chunk.subarray(0, cut)]) };
+        }
         const whole =
           available <= budget
             ? available
@@ -761,4 +773,14 @@ function segmentIndexFor(segments: readonly LogSegment[], offset: bigint): numbe
     }
   }
   return found;
+}
+
+/** Bytes of the whole batches at the start of `chunk` (a read cut at maxBytes ends mid-batch). */
+function wholeBatchBytes(chunk: Buffer): number {
+  let position = 0;
+  for (;;) {
+    const size = recordBatchSizeAt(chunk, position);
+    if (size === null || position + size > chunk.length) return position;
+    position += size;
+  }
 }

@@ -144,11 +144,14 @@ async function readOnce(
   let budget = Math.min(Math.max(options.maxBytes, 0), FETCH_MAX_BYTES);
   let bytes = 0;
   let errors = false;
+  // Bytes this answer may read into memory at once (small cut reads); beyond, records are streamed.
+  let eager = EAGER_READ_BYTES;
   const results: PartitionReadResult[] = [];
   for (const request of options.partitions) {
-    const result = await readPartition(sources, options, request, budget, bytes === 0);
+    const result = await readPartition(sources, options, request, budget, bytes === 0, eager);
     if (result.errorCode !== 0) errors = true;
     const size = result.records.length;
+    eager = Math.max(0, eager - size);
     bytes += size;
     budget = Math.max(0, budget - size);
     results.push(result);
@@ -158,12 +161,20 @@ async function readOnce(
 
 const NO_RECORDS = EMPTY_SLICE;
 
+/**
+ * What one answer may read into memory up front: a consumer's usual fetch (1 MiB per partition) is
+ * read and cut in one file read, as before streaming; larger answers are sized from batch headers
+ * and streamed, so a response never holds more than this plus two streamed pieces.
+ */
+const EAGER_READ_BYTES = 1024 * 1024;
+
 async function readPartition(
   sources: ReadSources,
   options: ReadRecordsOptions,
   request: PartitionReadRequest,
   budget: number,
   firstWithData: boolean,
+  eagerBytes: number,
 ): Promise<PartitionReadResult> {
   const tp = request.topicPartition;
   const unread = { topicPartition: tp, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n };
@@ -178,6 +189,7 @@ async function readPartition(
       maxBytes: Math.min(request.partitionMaxBytes, budget),
       maxOffset: isFollower ? undefined : partition.highWatermark,
       minOneBatch: firstWithData,
+      eagerBytes,
     });
     if (!options.zstdAllowed) {
       // Old clients (no zstd) are served from memory: their batches must be looked at first.
