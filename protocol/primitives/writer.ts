@@ -72,6 +72,7 @@ export class Writer {
   /** Like `writeRaw`, but large buffers are referenced, not copied: do not mutate `b` until sent. */
   writeRawRef(b: Buffer | StreamedBytes): this {
     if (Buffer.isBuffer(b) && b.length < ZERO_COPY_MIN_BYTES) return this.writeRaw(b);
+    if (b.length === 0) return this; // nothing to stream (an empty record set)
     if (this.chunks.length === 0) this.firstChunkInternal = this.offset > 0;
     if (this.offset > this.chunkStart) {
       const segment = this.buf.subarray(this.chunkStart, this.offset);
