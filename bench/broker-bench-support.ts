@@ -26,6 +26,8 @@ export interface BenchBroker {
   /** The coordinator's connection string (clients that find brokers through ZooKeeper). */
   zookeeper: string;
   dataDir: string;
+  /** The broker process's id. */
+  pid: number;
   /** The broker process's user + system CPU seconds so far (Linux /proc). */
   cpuSeconds(): number;
   /** Seconds the broker's main thread has been runnable but waiting for a CPU (Linux schedstat). */
@@ -72,18 +74,20 @@ export async function startBenchBroker(overrides: Record<string, string> = {}): 
   };
   // SLUICE_BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the broker processes.
   const nodeArgs = (process.env.SLUICE_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  // SLUICE_BENCH_BROKER_ROOT runs the broker from another checkout (before/after comparisons).
+  const brokerRoot = process.env.SLUICE_BENCH_BROKER_ROOT ?? projectRoot;
   // The broker's own launch flags (cli/broker-node-flags.ts), so the bench runs what users run.
   const args = [
     ...BROKER_NODE_FLAGS,
     ...nodeArgs,
     '--import',
     'tsx',
-    join(projectRoot, 'cli', 'main.ts'),
+    join(brokerRoot, 'cli', 'main.ts'),
     'broker',
   ];
   for (const [key, value] of Object.entries(config)) args.push('--override', `${key}=${value}`);
   const child: ChildProcess = spawn(process.execPath, args, {
-    cwd: projectRoot,
+    cwd: brokerRoot,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, SLUICE_LOG_LEVEL: process.env.SLUICE_LOG_LEVEL ?? 'warn' },
   });
@@ -100,6 +104,7 @@ export async function startBenchBroker(overrides: Record<string, string> = {}): 
     bootstrap: `127.0.0.1:${port}`,
     zookeeper: config['zookeeper.connect']!,
     dataDir,
+    pid: child.pid!,
     cpuSeconds: () => processCpuSeconds(child.pid!),
     runQueueSeconds: () => runQueueSeconds(child.pid!),
     async close() {

@@ -118,6 +118,34 @@ export const brokerConfigDefinitions = {
     topicKey: 'compression.type',
   },
   'socket.request.max.bytes': { type: 'int', default: '104857600', doc: 'Largest request frame accepted.' },
+  // Kafka's default is -1 (unbounded); a laptop broker gets a bound: 256 MiB holds two maximum-size
+  // requests and thousands of ordinary ones, and is the most request bytes the broker holds at once.
+  'queued.max.request.bytes': {
+    type: 'long',
+    default: '268435456',
+    doc: 'Memory pool for requests being read and queued, broker-wide (-1: unbounded); reading pauses when full.',
+  },
+  'max.connections': {
+    type: 'int',
+    default: '2147483647',
+    doc: 'Most client connections at once (the inter-broker listener is not counted); more are closed.',
+  },
+  'max.connections.per.ip': {
+    type: 'int',
+    default: '2147483647',
+    doc: 'Most connections from one IP address; more are closed.',
+  },
+  'max.connections.per.ip.overrides': {
+    type: 'string',
+    default: '',
+    doc: 'Per-IP limits overriding max.connections.per.ip: ip:count,ip:count.',
+  },
+  // Not a Kafka key: Kafka has no deadline for a request arriving slowly (a trickle resets idle timers).
+  'sluice.request.read.timeout.ms': {
+    type: 'long',
+    default: '30000',
+    doc: 'A request frame must arrive whole within this long of its first byte, or the connection is closed.',
+  },
   'auto.create.topics.enable': {
     type: 'boolean',
     default: 'true',
@@ -248,6 +276,13 @@ export interface BrokerConfig {
   messageMaxBytes: number;
   compressionType: TopicCompressionType;
   socketRequestMaxBytes: number;
+  /** Bytes of request frames held at once, broker-wide; -1 unbounded. */
+  queuedMaxRequestBytes: number;
+  maxConnections: number;
+  maxConnectionsPerIp: number;
+  /** IP address (as the socket reports it, IPv4 unmapped) → its own connection limit. */
+  maxConnectionsPerIpOverrides: Map<string, number>;
+  requestReadTimeoutMs: number;
   autoCreateTopicsEnable: boolean;
   deleteTopicEnable: boolean;
   uncleanLeaderElectionEnable: boolean;
@@ -386,6 +421,11 @@ export function resolveBrokerConfig(...sources: Array<Map<string, string>>): Bro
     messageMaxBytes: int('message.max.bytes'),
     compressionType: compressionType(raw('compression.type')),
     socketRequestMaxBytes: int('socket.request.max.bytes'),
+    queuedMaxRequestBytes: long('queued.max.request.bytes'),
+    maxConnections: int('max.connections'),
+    maxConnectionsPerIp: int('max.connections.per.ip'),
+    maxConnectionsPerIpOverrides: parseConnectionOverrides(raw('max.connections.per.ip.overrides') ?? ''),
+    requestReadTimeoutMs: long('sluice.request.read.timeout.ms'),
     autoCreateTopicsEnable: bool('auto.create.topics.enable'),
     deleteTopicEnable: bool('delete.topic.enable'),
     uncleanLeaderElectionEnable: bool('unclean.leader.election.enable'),
@@ -405,7 +445,33 @@ export function resolveBrokerConfig(...sources: Array<Map<string, string>>): Bro
   if (config.minInsyncReplicas < 1) {
     throw new ConfigError('min.insync.replicas must be at least 1', 'min.insync.replicas');
   }
+  if (config.queuedMaxRequestBytes >= 0 && config.queuedMaxRequestBytes < config.socketRequestMaxBytes) {
+    // Kafka's rule: the pool must hold the largest frame, or such a frame would wait forever.
+    throw new ConfigError(
+      'queued.max.request.bytes must be -1 or at least socket.request.max.bytes',
+      'queued.max.request.bytes',
+    );
+  }
+  for (const key of ['max.connections', 'max.connections.per.ip'] as const) {
+    if (int(key) < 0) throw new ConfigError(`${key} must be 0 or more`, key);
+  }
   return config;
+}
+
+/** `127.0.0.1:100,::1:5` (the count after the last colon) → IP address → limit. */
+export function parseConnectionOverrides(text: string): Map<string, number> {
+  const key = 'max.connections.per.ip.overrides';
+  const result = new Map<string, number>();
+  for (const part of text.split(',').map((p) => p.trim())) {
+    if (part === '') continue;
+    const at = part.lastIndexOf(':');
+    const count = Number(part.slice(at + 1));
+    if (at <= 0 || !Number.isInteger(count) || count < 0) {
+      throw new ConfigError(`${key}: cannot read ${JSON.stringify(part)} (want ip:count)`, key);
+    }
+    result.set(part.slice(0, at).replace(/^\[|\]$/g, ''), count);
+  }
+  return result;
 }
 
 /** `PLAINTEXT://host:port,OTHER://[::1]:9093`; an empty host means all interfaces, as in Kafka. */

@@ -21,6 +21,7 @@ import {
 } from './messages/index.js';
 import { Reader } from './primitives/reader.js';
 import { Writer } from './primitives/writer.js';
+import type { FramePiece } from './primitives/streamed-bytes.js';
 import { codecFor, isFlexible } from './schema/compile.js';
 
 /**
@@ -175,6 +176,16 @@ export function encodeResponseChunks<K extends ApiKey>(
   body: ResponseBodies[K],
 ): Buffer[] {
   return writeResponse(apiKey, version, correlationId, body).finishChunks();
+}
+
+/** Like `encodeResponseChunks`, keeping streamed record sets (StreamedBytes) for the sender to stream. */
+export function encodeResponsePieces<K extends ApiKey>(
+  apiKey: K,
+  version: number,
+  correlationId: number,
+  body: ResponseBodies[K],
+): FramePiece[] {
+  return writeResponse(apiKey, version, correlationId, body).finishPieces();
 }
 
 export function encodeResponseBody<K extends ApiKey>(

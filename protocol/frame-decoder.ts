@@ -32,17 +32,60 @@ export class FrameDecoder {
   /** The frame body being assembled across chunks, and how many of its bytes have arrived. */
   private frame: Buffer | null = null;
   private frameFilled = 0;
+  /** A frame whose size `claim` refused, and the bytes after its prefix, kept until `resume`. */
+  private waitingSize = -1;
+  private waiting: Buffer[] = [];
 
-  constructor(readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {}
+  /**
+   * @param claim asked for every non-empty frame's size once its prefix is read, before its buffer
+   * exists (a memory budget); when it says no, decoding stops until `resume` is granted.
+   */
+  constructor(
+    readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES,
+    private readonly claim: (size: number) => boolean = () => true,
+  ) {}
 
   /** Bytes received but not yet returned as part of a frame. */
   get bufferedBytes(): number {
+    if (this.waitingSize >= 0) return 4 + this.waiting.reduce((sum, b) => sum + b.length, 0);
     return this.frame === null ? this.prefixBytes : 4 + this.frameFilled;
   }
 
+  /** Whether decoding stopped because `claim` refused a frame (call `resume` to retry). */
+  get waitingForClaim(): boolean {
+    return this.waitingSize >= 0;
+  }
+
+  /** The size of the frame being assembled (claimed, not yet returned); 0 when none. */
+  get claimedPartialBytes(): number {
+    return this.frame === null ? 0 : this.frame.length;
+  }
+
   push(chunk: Buffer): Buffer[] {
+    if (this.waitingSize >= 0) {
+      this.waiting.push(chunk);
+      return [];
+    }
     const frames: Buffer[] = [];
-    let offset = 0;
+    this.consume(chunk, 0, frames);
+    return frames;
+  }
+
+  /** Retries the refused claim; on success decodes what arrived meanwhile. */
+  resume(): Buffer[] {
+    const frames: Buffer[] = [];
+    if (this.waitingSize < 0 || !this.claim(this.waitingSize)) return frames;
+    const size = this.waitingSize;
+    const rest = Buffer.concat(this.waiting);
+    this.waitingSize = -1;
+    this.waiting = [];
+    const offset = this.beginFrame(size, rest, 0, frames, true);
+    if (offset !== null) this.consume(rest, offset, frames);
+    return frames;
+  }
+
+  private consume(chunk: Buffer, start: number, frames: Buffer[]): void {
+    let offset = start;
     while (offset < chunk.length) {
       const frame = this.frame;
       if (frame !== null) {
@@ -56,6 +99,7 @@ export class FrameDecoder {
         this.frameFilled = 0;
         continue;
       }
+      let size: number;
       if (this.prefixBytes > 0 || chunk.length - offset < 4) {
         const take = Math.min(4 - this.prefixBytes, chunk.length - offset);
         chunk.copy(this.prefix, this.prefixBytes, offset, offset + take);
@@ -63,21 +107,41 @@ export class FrameDecoder {
         offset += take;
         if (this.prefixBytes < 4) break;
         this.prefixBytes = 0;
-        const size = this.checkSize(this.prefix.readInt32BE(0));
-        if (size === 0) frames.push(Buffer.alloc(0));
-        else this.frame = Buffer.allocUnsafe(size);
-        continue;
-      }
-      const size = this.checkSize(chunk.readInt32BE(offset));
-      offset += 4;
-      if (chunk.length - offset >= size) {
-        frames.push(chunk.subarray(offset, offset + size));
-        offset += size;
+        size = this.checkSize(this.prefix.readInt32BE(0));
       } else {
-        this.frame = Buffer.allocUnsafe(size);
+        size = this.checkSize(chunk.readInt32BE(offset));
+        offset += 4;
       }
+      const next = this.beginFrame(size, chunk, offset, frames);
+      if (next === null) return;
+      offset = next;
     }
-    return frames;
+  }
+
+  /** Starts a frame of `size` at `offset`; null when its claim was refused (the rest is kept). */
+  private beginFrame(
+    size: number,
+    chunk: Buffer,
+    offset: number,
+    frames: Buffer[],
+    claimed = false,
+  ): number | null {
+    if (size === 0) {
+      frames.push(Buffer.alloc(0));
+      return offset;
+    }
+    if (!claimed && !this.claim(size)) {
+      this.waitingSize = size;
+      // A copy: the socket's chunk would otherwise stay alive for as long as the wait lasts.
+      this.waiting = offset < chunk.length ? [Buffer.from(chunk.subarray(offset))] : [];
+      return null;
+    }
+    if (chunk.length - offset >= size) {
+      frames.push(chunk.subarray(offset, offset + size));
+      return offset + size;
+    }
+    this.frame = Buffer.allocUnsafe(size);
+    return offset;
   }
 
   private checkSize(size: number): number {

@@ -1,6 +1,7 @@
 export * from './decode-error.js';
 export * from './primitives/reader.js';
 export * from './primitives/writer.js';
+export * from './primitives/streamed-bytes.js';
 export * from './headers.js';
 export * from './frame-decoder.js';
 export * from './schema/declaration.js';

@@ -13,7 +13,7 @@
 // Not implemented: fetch sessions (always session id 0 = sessionless, which clients accept),
 // read_committed filtering (no transactions: last stable offset = high watermark), preferred read
 // replicas, diverging epochs.
-import type { FetchResponse } from '../../protocol/index.js';
+import { streamedRecords, type FetchResponse } from '../../protocol/index.js';
 import { fetchApi } from '../../protocol/messages/fetch.js';
 import type { PartitionReadResult } from '../replica/read-records.js';
 import { defineApiHandler } from './api-handler.js';
@@ -57,6 +57,7 @@ function partitionData(result: PartitionReadResult): PartitionData {
     logStartOffset: result.logStartOffset,
     abortedTransactions: null,
     preferredReadReplica: -1,
-    records: result.records,
+    // Streamed from the log as the response is written (bounded memory per connection).
+    records: streamedRecords(result.records),
   };
 }

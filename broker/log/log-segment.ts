@@ -347,6 +347,28 @@ export class LogSegment {
     return this.findBatch(start, endPosition, (h) => h.baseOffset + BigInt(h.lastOffsetDelta) >= offset);
   }
 
+  /**
+   * Where the last whole batch that ends at or before `limit` ends, counting batches from `start` (a
+   * batch boundary) and never past `end`; `start` when the first batch alone is longer. Reads only
+   * batch headers near `limit` (the offset index jumps there), so a fetch knows its size before any
+   * record is read.
+   */
+  async wholeBatchesEnd(start: number, limit: number, end: number): Promise<number> {
+    const indexed = this.offsetIndex.lookupPosition(limit).position;
+    let last = indexed > start ? indexed : start;
+    const handle = await this.acquire();
+    try {
+      await scanBatches(handle, last, end, { verifyCrc: false }, (batch) => {
+        if (batch.position + batch.size > limit) return false;
+        last = batch.position + batch.size;
+        return true;
+      });
+    } finally {
+      this.release();
+    }
+    return last;
+  }
+
   /** The first batch whose maxTimestamp is >= `timestamp`, or null. */
   async locateTimestamp(timestamp: bigint): Promise<BatchLocation | null> {
     const entry = this.timeIndex.lookupBefore(timestamp);

@@ -55,6 +55,12 @@ export class OffsetIndex extends FixedEntryIndex {
     return found < 0 ? { offset: this.baseOffset, position: 0 } : this.entryAt(found);
   }
 
+  /** The entry with the largest position <= `position` (positions grow with offsets); the start if none. */
+  lookupPosition(position: number): OffsetPosition {
+    const found = this.lastIndexWhere((i) => this.positions[i]! <= position);
+    return found < 0 ? { offset: this.baseOffset, position: 0 } : this.entryAt(found);
+  }
+
   /**
    * Loads the index file. Returns null when the file is missing or fails the sanity check
    * (whole entries, strictly increasing, positions inside the log): the caller then rebuilds it.

@@ -26,6 +26,7 @@ import { resolveLogConfig, type LogConfig } from './log-config.js';
 import { LogClosedError, OffsetOutOfRangeError, UnexpectedAppendOffsetError } from './log-errors.js';
 import type { AppendedBatch } from './appended-batch.js';
 import { LogSegment } from './log-segment.js';
+import { EMPTY_SLICE, FileRecordSlice, MemoryRecordSlice, type RecordSlice } from './record-slice.js';
 import { sharedSegmentHandleCache, type SegmentHandleCache } from './segment-handle-cache.js';
 import { loadSegments } from './segment-loader.js';
 import { SerialQueue } from '../../concurrency/serial-queue.js';
@@ -89,6 +90,11 @@ export interface ReadOptions {
   maxOffset?: bigint;
   /** Return the first batch whole even if it is larger than maxBytes (Kafka's fetch semantics). */
   minOneBatch?: boolean;
+  /**
+   * `slice` only: a cut read of at most this many bytes is read at once and cut in memory (one file
+   * read, as for small fetches) instead of sized from headers and streamed (two). Default: none.
+   */
+  eagerBytes?: number;
 }
 
 export interface ReadResult {
@@ -369,10 +375,19 @@ export class PartitionLog {
    * `minOneBatch`), all below `maxOffset`. Reads one segment per call, as Kafka does; the next read
    * continues in the next segment.
    */
-  async read(
+  async read(fetchOffset: bigint, options: ReadOptions): Promise<ReadResult> {
+    const { records } = await this.slice(fetchOffset, { eagerBytes: Infinity, ...options });
+    return { records: await records.bytes() };
+  }
+
+  /**
+   * What `read` returns, not yet read from the file: sized from batch headers (the offset index and
+   * a header scan near the cut), so a Fetch response can stream it in bounded pieces.
+   */
+  async slice(
     fetchOffset: bigint,
-    { maxBytes, maxOffset, minOneBatch = true }: ReadOptions,
-  ): Promise<ReadResult> {
+    { maxBytes, maxOffset, minOneBatch = true, eagerBytes = 0 }: ReadOptions,
+  ): Promise<{ records: RecordSlice }> {
     this.ensureOpen();
     const segments = this.segments;
     const active = segments.at(-1)!;
@@ -380,7 +395,7 @@ export class PartitionLog {
     const end = active.nextOffset;
     if (fetchOffset < start || fetchOffset > end) throw new OffsetOutOfRangeError(fetchOffset, start, end);
     const limit = maxOffset !== undefined && maxOffset < end ? maxOffset : end;
-    const empty = { records: Buffer.alloc(0) };
+    const empty = { records: EMPTY_SLICE };
     if (fetchOffset >= limit) return empty;
 
     let index = segmentIndexFor(segments, fetchOffset);
@@ -392,13 +407,13 @@ export class PartitionLog {
       const committedNext = segment.nextOffset;
       if (segment !== active) this.handleCache.touch(segment);
       // The newest batches are in memory (followers and caught-up consumers read there).
-      const cached = segment.tailCache.read(
+      const cached = segment.tailCache.readPieces(
         fetchOffset,
         limit < committedNext ? limit : committedNext,
         maxBytes,
         minOneBatch,
       );
-      if (cached !== undefined) return { records: cached };
+      if (cached !== undefined) return { records: new MemoryRecordSlice(cached) };
       try {
         const location = await segment.locateOffset(fetchOffset, committedSize);
         if (location === null) continue;
@@ -409,11 +424,23 @@ export class PartitionLog {
         }
         const available = endPosition - location.position;
         if (available <= 0) return empty;
-        const chunk = await segment.read(location.position, Math.min(available, Math.max(maxBytes, 0)));
-        const whole = wholeBatchBytes(chunk);
-        if (whole > 0) return { records: chunk.subarray(0, whole) };
+        const budget = Math.max(maxBytes, 0);
+        if (available > budget && budget <= eagerBytes) {
+          // A small cut read: the bytes up to the budget, cut after the last whole batch.
+          const chunk = await segment.read(location.position, budget);
+          const cut = wholeBatchBytes(chunk);
+          if (cut > 0) return { records: new MemoryRecordSlice([chunk.subarray(0, cut)]) };
+        }
+        const whole =
+          available <= budget
+            ? available
+            : (await segment.wholeBatchesEnd(location.position, location.position + budget, endPosition)) -
+              location.position;
+        if (whole > 0) return { records: new FileRecordSlice(segment, location.position, whole) };
         if (!minOneBatch) return empty;
-        return { records: await segment.read(location.position, Math.min(location.size, available)) };
+        return {
+          records: new FileRecordSlice(segment, location.position, Math.min(location.size, available)),
+        };
       } catch (error) {
         // A segment deleted by retention or truncation under this read.
         if (fetchOffset < this.startOffset) {

@@ -130,6 +130,18 @@ export class TailCache {
    * does not hold `fetchOffset` (read the file instead).
    */
   read(fetchOffset: bigint, limit: bigint, maxBytes: number, minOneBatch: boolean): Buffer | undefined {
+    const pieces = this.readPieces(fetchOffset, limit, maxBytes, minOneBatch);
+    if (pieces === undefined) return undefined;
+    return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+  }
+
+  /** Like `read`, as views of the cached chunks (nothing copied; a fetch streams them as they are). */
+  readPieces(
+    fetchOffset: bigint,
+    limit: bigint,
+    maxBytes: number,
+    minOneBatch: boolean,
+  ): Buffer[] | undefined {
     const chunks = this.chunks;
     if (chunks.length === 0 || fetchOffset < chunks[0]!.batches[0]!.baseOffset) return undefined;
     // Tail reads ask for recent offsets: search from the newest chunk back.
@@ -159,7 +171,6 @@ export class TailCache {
       if (from >= 0) pieces.push(chunk.bytes.subarray(from, to));
       if (b < chunk.batches.length) break;
     }
-    if (pieces.length === 1) return pieces[0]!;
-    return Buffer.concat(pieces, total);
+    return pieces;
   }
 }

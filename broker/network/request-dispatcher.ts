@@ -3,12 +3,13 @@ import {
   API_VERSIONS_KEY,
   decodeRequest,
   encodeResponse,
-  encodeResponseChunks,
+  encodeResponsePieces,
   ProtocolDecodeError,
   readRequestHeaderPrefix,
   Reader,
   UnsupportedVersionError,
   type ApiKey,
+  type FramePiece,
   type ResponseBodies,
 } from '../../protocol/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -19,7 +20,7 @@ import { requestFaults, type RequestFaultRule } from './request-faults.js';
 
 /** What to do with one request frame. */
 export type DispatchOutcome =
-  { kind: 'respond'; chunks: Buffer[] } | { kind: 'none' } | { kind: 'disconnect'; reason: string };
+  { kind: 'respond'; chunks: FramePiece[] } | { kind: 'none' } | { kind: 'disconnect'; reason: string };
 
 /**
  * Turns one request frame into a response frame. Never throws: a frame it cannot serve becomes a
@@ -102,8 +103,8 @@ export async function dispatchRequest(
   try {
     return {
       kind: 'respond',
-      // Pieces, not one buffer: Fetch records are referenced, not copied again (vectored write).
-      chunks: encodeResponseChunks(
+      // Pieces, not one buffer: Fetch records are streamed from the log (broker-connection.ts send).
+      chunks: encodeResponsePieces(
         header.apiKey as ApiKey,
         header.apiVersion,
         header.correlationId,

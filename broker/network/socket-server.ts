@@ -4,6 +4,8 @@ import type { Listener } from '../config.js';
 import type { ApiRegistry } from '../api/registry.js';
 import type { BrokerServices } from '../broker-services.js';
 import { BrokerConnection } from './broker-connection.js';
+import { ConnectionLimits } from './connection-limits.js';
+import { RequestMemoryPool } from './request-memory-pool.js';
 
 export interface BoundListener {
   name: string;
@@ -17,6 +19,8 @@ export class SocketServer {
   private readonly servers: Server[] = [];
   private readonly connections = new Set<BrokerConnection>();
   private readonly sockets = new Set<Socket>();
+  private memoryPool: RequestMemoryPool | null = null;
+  private limits: ConnectionLimits | null = null;
 
   constructor(
     private readonly registry: ApiRegistry,
@@ -25,6 +29,8 @@ export class SocketServer {
 
   async listen(listeners: readonly Listener[], broker: BrokerServices): Promise<BoundListener[]> {
     const bound: BoundListener[] = [];
+    this.memoryPool = new RequestMemoryPool(broker.config.queuedMaxRequestBytes);
+    this.limits = new ConnectionLimits(broker.config);
     for (const listener of listeners) {
       const server = createServer((socket) => this.accept(socket, listener.name, broker));
       await new Promise<void>((resolve, reject) => {
@@ -47,11 +53,25 @@ export class SocketServer {
 
   private accept(socket: Socket, listenerName: string, broker: BrokerServices): void {
     const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    const clientHost = clientHostOf(socket.remoteAddress);
+    const ip = clientHost.slice(1);
+    // Kafka protects the inter-broker listener from max.connections only when there are others.
+    const interBroker =
+      broker.config.listeners.length > 1 && listenerName === broker.config.interBrokerListenerName;
+    const refused = this.limits!.admit(ip, interBroker);
+    if (refused !== null) {
+      // Kafka closes a connection beyond a limit at once, with a log line.
+      this.logger.info({ remote, listener: listenerName, reason: refused }, 'connection refused');
+      socket.destroy();
+      return;
+    }
     const connection = new BrokerConnection(socket, {
       listenerName,
-      clientHost: clientHostOf(socket.remoteAddress),
+      clientHost,
       maxFrameBytes: broker.config.socketRequestMaxBytes,
       idleTimeoutMs: broker.config.connectionsMaxIdleMs,
+      requestReadTimeoutMs: broker.config.requestReadTimeoutMs,
+      memoryPool: this.memoryPool!,
       registry: this.registry,
       broker,
       logger: this.logger.child({ remote, listener: listenerName }),
@@ -59,6 +79,7 @@ export class SocketServer {
     this.connections.add(connection);
     this.sockets.add(socket);
     void connection.closedPromise.then(() => {
+      this.limits!.closed(ip, interBroker);
       this.connections.delete(connection);
       this.sockets.delete(socket);
     });

@@ -6,6 +6,7 @@ import type { LeaderReplica } from './leader-replica.js';
 import type { Partition } from './partition.js';
 import type { TopicCompressionType } from '../config.js';
 import { recordsForFetchBelowV10 } from './zstd-batches.js';
+import { EMPTY_SLICE, MemoryRecordSlice, type RecordSlice } from '../log/record-slice.js';
 
 /**
  * Kafka's broker-side fetch.max.bytes default (55 MiB): a response never carries more, whatever the
@@ -48,9 +49,10 @@ export interface PartitionReadResult {
   highWatermark: bigint;
   lastStableOffset: bigint;
   logStartOffset: bigint;
-  /** Whole batches as stored (never decoded); empty when the partition answers an error (never null:
-   * librdkafka and Sarama reject a response with a null record set). */
-  records: Buffer;
+  /** Whole batches as stored (never decoded), not yet read from the file (the response streams them);
+   * empty when the partition answers an error (never null: librdkafka and Sarama reject a response
+   * with a null record set). */
+  records: RecordSlice;
 }
 
 /** What the read path uses of the replica manager. */
@@ -142,11 +144,14 @@ async function readOnce(
   let budget = Math.min(Math.max(options.maxBytes, 0), FETCH_MAX_BYTES);
   let bytes = 0;
   let errors = false;
+  // Bytes this answer may read into memory at once (small cut reads); beyond, records are streamed.
+  let eager = EAGER_READ_BYTES;
   const results: PartitionReadResult[] = [];
   for (const request of options.partitions) {
-    const result = await readPartition(sources, options, request, budget, bytes === 0);
+    const result = await readPartition(sources, options, request, budget, bytes === 0, eager);
     if (result.errorCode !== 0) errors = true;
     const size = result.records.length;
+    eager = Math.max(0, eager - size);
     bytes += size;
     budget = Math.max(0, budget - size);
     results.push(result);
@@ -154,7 +159,14 @@ async function readOnce(
   return { results, bytes, errors };
 }
 
-const NO_RECORDS = Buffer.alloc(0);
+const NO_RECORDS = EMPTY_SLICE;
+
+/**
+ * What one answer may read into memory up front: a consumer's usual fetch (1 MiB per partition) is
+ * read and cut in one file read, as before streaming; larger answers are sized from batch headers
+ * and streamed, so a response never holds more than this plus two streamed pieces.
+ */
+const EAGER_READ_BYTES = 1024 * 1024;
 
 async function readPartition(
   sources: ReadSources,
@@ -162,6 +174,7 @@ async function readPartition(
   request: PartitionReadRequest,
   budget: number,
   firstWithData: boolean,
+  eagerBytes: number,
 ): Promise<PartitionReadResult> {
   const tp = request.topicPartition;
   const unread = { topicPartition: tp, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n };
@@ -172,15 +185,19 @@ async function readPartition(
   const isFollower = options.replicaId >= 0;
   if (isFollower) sources.recordFollowerFetch(partition, options.replicaId, request.fetchOffset);
   try {
-    const { records } = await partition.log.read(request.fetchOffset, {
+    const { records } = await partition.log.slice(request.fetchOffset, {
       maxBytes: Math.min(request.partitionMaxBytes, budget),
       maxOffset: isFollower ? undefined : partition.highWatermark,
       minOneBatch: firstWithData,
+      eagerBytes,
     });
     if (!options.zstdAllowed) {
-      const allowed = recordsForFetchBelowV10(records, sources.compressionType(tp.topic) === 'zstd');
+      // Old clients (no zstd) are served from memory: their batches must be looked at first.
+      const bytes = await records.bytes();
+      const allowed = recordsForFetchBelowV10(bytes, sources.compressionType(tp.topic) === 'zstd');
       if ('errorCode' in allowed) return { ...offsets, errorCode: allowed.errorCode, records: NO_RECORDS };
-      return { topicPartition: tp, ...partitionOffsets(partition), errorCode: 0, records: allowed.records };
+      const served = new MemoryRecordSlice([allowed.records]);
+      return { topicPartition: tp, ...partitionOffsets(partition), errorCode: 0, records: served };
     }
     return { topicPartition: tp, ...partitionOffsets(partition), errorCode: 0, records };
   } catch (error) {

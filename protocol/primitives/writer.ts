@@ -1,5 +1,6 @@
 import { ProtocolEncodeError } from '../decode-error.js';
 import type { TaggedField } from './reader.js';
+import { StreamedBytes, type FramePiece } from './streamed-bytes.js';
 
 const UUID_PATTERN = /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/;
 const INT64_MIN = -(2n ** 63n);
@@ -20,7 +21,7 @@ export class Writer {
   /** Write position inside the current internal buffer. */
   offset = 0;
   /** Completed pieces when external buffers were referenced; empty otherwise. */
-  private chunks: Buffer[] = [];
+  private chunks: FramePiece[] = [];
   private chunkedBytes = 0;
   /** Start (in `buf`) of the internal bytes not yet moved into `chunks`. */
   private chunkStart = 0;
@@ -54,14 +55,24 @@ export class Writer {
 
   /** The written bytes as a list of pieces (internal segments and referenced buffers), in order. */
   finishChunks(): Buffer[] {
+    const pieces = this.finishPieces();
+    if (pieces.some((piece) => piece instanceof StreamedBytes)) {
+      throw new ProtocolEncodeError('streamed bytes cannot be joined in memory', 'records');
+    }
+    return pieces as Buffer[];
+  }
+
+  /** Like `finishChunks`, keeping referenced StreamedBytes as they are (the sender streams them). */
+  finishPieces(): FramePiece[] {
     if (this.chunks.length === 0) return [this.buf.subarray(0, this.offset)];
     const tail = this.buf.subarray(this.chunkStart, this.offset);
     return tail.length > 0 ? [...this.chunks, tail] : [...this.chunks];
   }
 
   /** Like `writeRaw`, but large buffers are referenced, not copied: do not mutate `b` until sent. */
-  writeRawRef(b: Buffer): this {
-    if (b.length < ZERO_COPY_MIN_BYTES) return this.writeRaw(b);
+  writeRawRef(b: Buffer | StreamedBytes): this {
+    if (Buffer.isBuffer(b) && b.length < ZERO_COPY_MIN_BYTES) return this.writeRaw(b);
+    if (b.length === 0) return this; // nothing to stream (an empty record set)
     if (this.chunks.length === 0) this.firstChunkInternal = this.offset > 0;
     if (this.offset > this.chunkStart) {
       const segment = this.buf.subarray(this.chunkStart, this.offset);
@@ -315,7 +326,8 @@ export class Writer {
     // Once pieces were split off, the slot may live in the first piece (a view of an older buffer).
     // (writing both is harmless when they share memory)
     const first = this.chunks[0];
-    if (first && this.firstChunkInternal && at + 4 <= first.length) first.writeInt32BE(v, at);
+    if (Buffer.isBuffer(first) && this.firstChunkInternal && at + 4 <= first.length)
+      first.writeInt32BE(v, at);
     return this;
   }
 }

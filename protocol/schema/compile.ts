@@ -1,6 +1,7 @@
 import { ProtocolEncodeError } from '../decode-error.js';
 import { Reader } from '../primitives/reader.js';
 import { Writer } from '../primitives/writer.js';
+import type { StreamedBytes } from '../primitives/streamed-bytes.js';
 import {
   inVersionRange,
   type FieldDeclaration,
@@ -18,6 +19,8 @@ import {
 type Body = Record<string, unknown>;
 type EncodeFn = (w: Writer, value: unknown) => void;
 type DecodeFn = (r: Reader) => unknown;
+/** What a records field encodes from: bytes in memory or bytes streamed by the sender. */
+type RecordsValue = Buffer | StreamedBytes;
 
 export interface VersionCodec {
   encode(w: Writer, body: object): void;
@@ -127,16 +130,17 @@ function scalarCodec(
             minSize: 2,
           };
     case 'records':
-      // Record sets are referenced, not copied, so encode*Chunks can hand them to the socket as they are.
+      // Record sets are referenced, not copied, so encode*Chunks can hand them to the socket as they are
+      // (or stream them: StreamedBytes, see streamedRecords).
       return {
         encode: flexible
           ? (w, v) => {
-              const b = nullable ? (v as Buffer | null) : (requireNonNull(v, path) as Buffer);
+              const b = nullable ? (v as RecordsValue | null) : (requireNonNull(v, path) as RecordsValue);
               if (b === null) w.writeUVarint(0);
               else w.writeUVarint(b.length + 1).writeRawRef(b);
             }
           : (w, v) => {
-              const b = nullable ? (v as Buffer | null) : (requireNonNull(v, path) as Buffer);
+              const b = nullable ? (v as RecordsValue | null) : (requireNonNull(v, path) as RecordsValue);
               if (b === null) w.writeInt32(-1);
               else w.writeInt32(b.length).writeRawRef(b);
             },

@@ -3,7 +3,7 @@ import { fetchHandler } from '../../../../broker/api/fetch.js';
 import type { Partition } from '../../../../broker/replica/partition.js';
 import { CompressionCodec } from '../../../../protocol/compression-codec.js';
 import { ErrorCode } from '../../../../protocol/errors.js';
-import type { FetchRequest } from '../../../../protocol/index.js';
+import { StreamedBytes, type FetchRequest } from '../../../../protocol/index.js';
 import { decodeRecordBatchesSync, encodeRecordBatchSync } from '../../../../protocol/record-batch.js';
 import { callHandler, startInMemoryBroker, type InMemoryBroker } from '../../../support/in-memory-broker.js';
 
@@ -58,10 +58,12 @@ function fetchOf(
   };
 }
 
-function values(records: Buffer | null): string[] {
-  return decodeRecordBatchesSync(records ?? Buffer.alloc(0)).flatMap((b) =>
-    b.records.map((r) => String(r.value)),
-  );
+/** The record values of an answer's record set (the handler hands records over as StreamedBytes). */
+async function values(records: Buffer | StreamedBytes | null): Promise<string[]> {
+  const pieces: Buffer[] = [];
+  if (records instanceof StreamedBytes) for await (const piece of records.pieces()) pieces.push(piece);
+  else if (records !== null) pieces.push(records);
+  return decodeRecordBatchesSync(Buffer.concat(pieces)).flatMap((b) => b.records.map((r) => String(r.value)));
 }
 
 async function append(partition: Partition, records: Buffer): Promise<void> {
@@ -95,9 +97,9 @@ describe('Fetch handler over in-memory services', () => {
       logStartOffset: 0n,
       preferredReadReplica: -1,
     });
-    expect(values(first!.partitions[0]!.records)).toEqual(['c']);
+    expect(await values(first!.partitions[0]!.records)).toEqual(['c']);
     expect(second!.topic).toBe('audit');
-    expect(values(second!.partitions[0]!.records)).toEqual(['x']);
+    expect(await values(second!.partitions[0]!.records)).toEqual(['x']);
   });
 
   it('consumers see only what the ISR has; a follower fetch reads to the log end and advances it', async () => {
@@ -105,7 +107,7 @@ describe('Fetch handler over in-memory services', () => {
     await append(partition!, batch(['a']));
     const consumer = await callHandler(fetchHandler, broker.services, 12, fetchOf([{ topic: 'replicated' }]));
     expect(consumer!.responses[0]!.partitions[0]).toMatchObject({ errorCode: 0, highWatermark: 0n });
-    expect(values(consumer!.responses[0]!.partitions[0]!.records)).toEqual([]);
+    expect(await values(consumer!.responses[0]!.partitions[0]!.records)).toEqual([]);
 
     const follower = await callHandler(
       fetchHandler,
@@ -113,7 +115,7 @@ describe('Fetch handler over in-memory services', () => {
       12,
       fetchOf([{ topic: 'replicated' }], { replicaId: 2 }),
     );
-    expect(values(follower!.responses[0]!.partitions[0]!.records)).toEqual(['a']);
+    expect(await values(follower!.responses[0]!.partitions[0]!.records)).toEqual(['a']);
     // The follower's next fetch offset is its progress: it has offset 0, the high watermark moves.
     await callHandler(
       fetchHandler,
@@ -135,7 +137,7 @@ describe('Fetch handler over in-memory services', () => {
     );
     await append(partition!, batch(['late']));
     const response = await polling;
-    expect(values(response!.responses[0]!.partitions[0]!.records)).toEqual(['late']);
+    expect(await values(response!.responses[0]!.partitions[0]!.records)).toEqual(['late']);
   });
 
   it('a long poll ends when the request is aborted (connection closed)', async () => {
@@ -216,6 +218,6 @@ describe('Fetch handler over in-memory services', () => {
       errorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
       records: Buffer.alloc(0),
     });
-    expect(values((await at(10)).records)).toEqual(['z']);
+    expect(await values((await at(10)).records)).toEqual(['z']);
   });
 });
