@@ -93,9 +93,25 @@ export function validateBatchRecords(buf: Buffer, offset: number, options: Recor
   walkRecords(data, start, end, count, baseTimestamp, range, offset);
 }
 
+/**
+ * The walk reads decompressed records and drops them before the next batch, so the lz4 decoder writes
+ * into one reused buffer: growing a fresh output by doubling cost a third of the validation time.
+ * Kept only up to SCRATCH_MAX_BYTES; a larger batch allocates its own.
+ */
+const SCRATCH_MAX_BYTES = 16 * 1024 * 1024;
+let scratch: Buffer | undefined;
+
 function decompressRecords(codec: CompressionCodec, body: Buffer, limit: number, position: number): Buffer {
   try {
-    return decompressSync(codec, body, { maxOutputBytes: limit });
+    const out = decompressSync(codec, body, { maxOutputBytes: limit, scratch });
+    if (
+      codec === CompressionCodec.Lz4 &&
+      out.length > (scratch?.length ?? 0) &&
+      out.length <= SCRATCH_MAX_BYTES
+    ) {
+      scratch = Buffer.allocUnsafeSlow(Math.min(SCRATCH_MAX_BYTES, 2 ** Math.ceil(Math.log2(out.length))));
+    }
+    return out;
   } catch (err) {
     if (err instanceof DecompressionLimitError) {
       throw new InvalidRecordsError(
@@ -117,38 +133,52 @@ function batchError(message: string, position: number): InvalidRecordsError {
 }
 
 // ---- the walk ----
-// Varints are read by functions that leave the position in `cursor` (module state: the walk is
-// synchronous and allocates nothing per record). A varint running past `limit` or longer than the
-// format allows yields NaN, which every caller's range check rejects.
+// Varints are read by functions that advance `at.pos` (one at.pos object per batch, none per record:
+// a module-level `let` measured 2x slower, its every access checked for the temporal dead zone).
+// A varint running past `limit` or longer than the format allows yields NaN, which every caller's
+// range check rejects.
 
-let cursor = 0;
+interface Cursor {
+  pos: number;
+}
 
-/** Zigzag varint (at most 5 bytes, 32-bit value). */
-function readVarint(buf: Buffer, limit: number): number {
-  let p = cursor;
+/**
+ * Zigzag varint (at most 5 bytes), with Kafka's int32 semantics (ByteUtils.readVarint): bits past 32
+ * are dropped. Bit operations only: `2 ** n` or a double accumulator here cost 3x on the produce path.
+ */
+function readVarint(at: Cursor, buf: Buffer, limit: number): number {
+  let p = at.pos;
   if (p >= limit) return NaN;
   let b = buf[p++]!;
-  if (b < 0x80) {
-    cursor = p;
-    return (b >>> 1) ^ -(b & 1);
-  }
   let raw = b & 0x7f;
-  let shift = 7;
-  for (;;) {
-    if (p >= limit || shift > 28) return NaN;
+  if (b >= 0x80) {
+    if (p >= limit) return NaN;
     b = buf[p++]!;
-    raw += (b & 0x7f) * 2 ** shift;
-    if (b < 0x80) break;
-    shift += 7;
+    raw |= (b & 0x7f) << 7;
+    if (b >= 0x80) {
+      if (p >= limit) return NaN;
+      b = buf[p++]!;
+      raw |= (b & 0x7f) << 14;
+      if (b >= 0x80) {
+        if (p >= limit) return NaN;
+        b = buf[p++]!;
+        raw |= (b & 0x7f) << 21;
+        if (b >= 0x80) {
+          if (p >= limit) return NaN;
+          b = buf[p++]!;
+          if (b >= 0x80) return NaN;
+          raw |= b << 28;
+        }
+      }
+    }
   }
-  cursor = p;
-  if (raw > 0xffffffff) return NaN;
-  return raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2;
+  at.pos = p;
+  return (raw >>> 1) ^ -(raw & 1);
 }
 
 /** Zigzag varlong (at most 10 bytes), as a double: exact for |v| < 2^53, enough for range checks. */
-function readVarlong(buf: Buffer, limit: number): number {
-  let p = cursor;
+function readVarlong(at: Cursor, buf: Buffer, limit: number): number {
+  let p = at.pos;
   let raw = 0;
   let scale = 1;
   for (let i = 0; i < 10; i++) {
@@ -156,7 +186,7 @@ function readVarlong(buf: Buffer, limit: number): number {
     const b = buf[p++]!;
     raw += (b & 0x7f) * scale;
     if (b < 0x80) {
-      cursor = p;
+      at.pos = p;
       return raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2;
     }
     scale *= 128;
@@ -176,23 +206,23 @@ function walkRecords(
   range: { min: number; max: number } | null,
   position: number,
 ): void {
-  cursor = start;
+  const at: Cursor = { pos: start };
   for (let index = 0; index < count; index++) {
-    const length = readVarint(buf, end);
-    if (!(length >= MIN_RECORD_BODY) || length > end - cursor) {
+    const length = readVarint(at, buf, end);
+    if (!(length >= MIN_RECORD_BODY) || length > end - at.pos) {
       fail(
         index,
         position,
         Number.isNaN(length)
           ? 'unreadable record length'
-          : `record length ${length} out of range (${end - cursor} bytes left in the batch)`,
+          : `record length ${length} out of range (${end - at.pos} bytes left in the batch)`,
       );
     }
-    const recordEnd = cursor + length;
-    cursor++; // attributes
-    const timestampDelta = readVarlong(buf, recordEnd);
+    const recordEnd = at.pos + length;
+    at.pos++; // attributes
+    const timestampDelta = readVarlong(at, buf, recordEnd);
     if (Number.isNaN(timestampDelta)) fail(index, position, 'unreadable timestampDelta');
-    const offsetDelta = readVarint(buf, recordEnd);
+    const offsetDelta = readVarint(at, buf, recordEnd);
     if (offsetDelta !== index) {
       fail(
         index,
@@ -202,21 +232,22 @@ function walkRecords(
           : `offsetDelta ${offsetDelta}, expected ${index}`,
       );
     }
-    if (!skipBytes(buf, recordEnd, true)) fail(index, position, 'key length out of range');
-    if (!skipBytes(buf, recordEnd, true)) fail(index, position, 'value length out of range');
-    const headerCount = readVarint(buf, recordEnd);
-    if (!(headerCount >= 0) || headerCount > (recordEnd - cursor) / 2) {
+    if (!skipBytes(at, buf, recordEnd, true)) fail(index, position, 'key length out of range');
+    if (!skipBytes(at, buf, recordEnd, true)) fail(index, position, 'value length out of range');
+    const headerCount = readVarint(at, buf, recordEnd);
+    if (!(headerCount >= 0) || headerCount > (recordEnd - at.pos) / 2) {
       fail(index, position, `header count ${headerCount} out of range`);
     }
     for (let h = 0; h < headerCount; h++) {
-      if (!skipBytes(buf, recordEnd, false)) fail(index, position, `header ${h} key length out of range`);
-      if (!skipBytes(buf, recordEnd, true)) fail(index, position, `header ${h} value length out of range`);
+      if (!skipBytes(at, buf, recordEnd, false)) fail(index, position, `header ${h} key length out of range`);
+      if (!skipBytes(at, buf, recordEnd, true))
+        fail(index, position, `header ${h} value length out of range`);
     }
-    if (cursor !== recordEnd) {
+    if (at.pos !== recordEnd) {
       fail(
         index,
         position,
-        `record length ${length} does not match its ${length - (recordEnd - cursor)} bytes of fields`,
+        `record length ${length} does not match its ${length - (recordEnd - at.pos)} bytes of fields`,
       );
     }
     if (range !== null) {
@@ -231,8 +262,8 @@ function walkRecords(
       }
     }
   }
-  if (cursor !== end) {
-    throw batchError(`${end - cursor} bytes left after the ${count} records the batch declares`, position);
+  if (at.pos !== end) {
+    throw batchError(`${end - at.pos} bytes left after the ${count} records the batch declares`, position);
   }
 }
 
@@ -241,10 +272,10 @@ function fail(index: number, position: number, message: string): never {
 }
 
 /** Skips a varint-length-prefixed field (-1 = null where `nullable`); false when it does not fit. */
-function skipBytes(buf: Buffer, limit: number, nullable: boolean): boolean {
-  const length = readVarint(buf, limit);
+function skipBytes(at: Cursor, buf: Buffer, limit: number, nullable: boolean): boolean {
+  const length = readVarint(at, buf, limit);
   if (length === -1) return nullable;
-  if (!(length >= 0) || length > limit - cursor) return false;
-  cursor += length;
+  if (!(length >= 0) || length > limit - at.pos) return false;
+  at.pos += length;
   return true;
 }

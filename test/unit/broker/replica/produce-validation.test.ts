@@ -11,7 +11,7 @@ const CONFIG = {
   maxMessageBytes: 1024 * 1024,
   decompressionMaxRatio: 4,
   messageTimestampDifferenceMaxMs: Number.MAX_SAFE_INTEGER,
-  messageTimestampType: 'CreateTime' as const,
+  messageTimestampType: 'CreateTime' as 'CreateTime' | 'LogAppendTime',
 };
 
 function codeOf(records: Buffer, config = CONFIG): number | null {

@@ -59,6 +59,12 @@ function smallBatch(n: number, timestamp = 1_700_000_000_000n): Buffer {
   });
 }
 
+const smallLz4 = (): Buffer =>
+  encodeRecordBatchSync({
+    records: [{ key: null, value: Buffer.from('small') }],
+    compression: CompressionCodec.Lz4,
+  });
+
 describe('validateBatchRecords', () => {
   it('accepts every batch the encoder writes, in every codec', () => {
     fc.assert(
@@ -197,6 +203,14 @@ describe('validateBatchRecords', () => {
       expect(() => validateBatchRecords(batch, 0, { maxDecompressedBytes: 8 * 1024 * 1024 })).not.toThrow();
     },
   );
+
+  it('keeps the bound when the lz4 decoder reuses a larger scratch buffer from an earlier batch', () => {
+    const bomb = bombBatch(CompressionCodec.Lz4, 4 * 1024 * 1024);
+    expect(() => validateBatchRecords(bomb, 0, { maxDecompressedBytes: 8 * 1024 * 1024 })).not.toThrow();
+    expect(() => validateBatchRecords(bomb, 0, { maxDecompressedBytes: 8 * 1024 * 1024 })).not.toThrow();
+    expect(refusal(bomb, { maxDecompressedBytes: 1024 * 1024 }).code).toBe(87);
+    expect(() => validateBatchRecords(smallLz4(), 0, UNBOUNDED)).not.toThrow();
+  });
 
   it('answers 2 for compressed data that does not decode', () => {
     const batch = encodeRecordBatchSync({
