@@ -72,6 +72,11 @@ export interface AppendOptions {
    * cache there would only cost memory and time).
    */
   tailCache?: TailCacheUse;
+  /**
+   * Every batch's CRC was checked by the caller just before (the leader's produce validation, or
+   * batches it recompressed itself), so the append does not compute it a second time.
+   */
+  crcVerified?: boolean;
 }
 
 export interface AppendResult {
@@ -266,7 +271,9 @@ export class PartitionLog {
    */
   async append(batches: Buffer, options: AppendOptions): Promise<AppendResult> {
     this.ensureOpen();
-    const incoming = inspectAppendBatches(batches, this.config.maxMessageBytes);
+    const incoming = inspectAppendBatches(batches, this.config.maxMessageBytes, {
+      crcVerified: options.crcVerified,
+    });
     const { result, syncSeq } = await this.queue.run(() => this.appendInQueue(batches, incoming, options));
     if (syncSeq !== null) await this.groupCommit.waitDurable(syncSeq);
     return result;

@@ -105,7 +105,10 @@ export async function appendRecords(
     const stored = await batchesToStore(records, sources.compressionType(tp.topic), {
       maxOutputBytes: maxDecompressedBytes(config),
     });
-    const outcome = await appendAsLeaderIdempotent(partition, stored, sources.producerStates);
+    // validateProducedRecords checked every CRC; recompressed batches carry fresh ones.
+    const outcome = await appendAsLeaderIdempotent(partition, stored, sources.producerStates, {
+      crcVerified: true,
+    });
     if (outcome.kind === 'reject') return refuse(outcome.errorCode, outcome.message);
     const { result } = outcome;
     const success = (): PartitionAppendResult => ({
