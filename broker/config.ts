@@ -111,6 +111,17 @@ export const brokerConfigDefinitions = {
     doc: 'Largest record batch accepted.',
     topicKey: 'max.message.bytes',
   },
+  'log.message.timestamp.difference.max.ms': {
+    type: 'long',
+    default: '9223372036854775807',
+    doc: 'Largest distance between a CreateTime record timestamp and the broker clock (else 32 INVALID_TIMESTAMP).',
+    topicKey: 'message.timestamp.difference.max.ms',
+  },
+  'sluice.decompression.max.ratio': {
+    type: 'int',
+    default: '64',
+    doc: 'A compressed batch may inflate to at most this many times max.message.bytes (else 87 INVALID_RECORD).',
+  },
   'compression.type': {
     type: 'string',
     default: 'producer',
@@ -274,6 +285,8 @@ export interface BrokerConfig {
   logFlushIntervalMs: number | null;
   logIndexIntervalBytes: number;
   messageMaxBytes: number;
+  logMessageTimestampDifferenceMaxMs: number;
+  decompressionMaxRatio: number;
   compressionType: TopicCompressionType;
   socketRequestMaxBytes: number;
   /** Bytes of request frames held at once, broker-wide; -1 unbounded. */
@@ -419,6 +432,8 @@ export function resolveBrokerConfig(...sources: Array<Map<string, string>>): Bro
     logFlushIntervalMs: optionalLong('log.flush.interval.ms'),
     logIndexIntervalBytes: int('log.index.interval.bytes'),
     messageMaxBytes: int('message.max.bytes'),
+    logMessageTimestampDifferenceMaxMs: long('log.message.timestamp.difference.max.ms'),
+    decompressionMaxRatio: int('sluice.decompression.max.ratio'),
     compressionType: compressionType(raw('compression.type')),
     socketRequestMaxBytes: int('socket.request.max.bytes'),
     queuedMaxRequestBytes: long('queued.max.request.bytes'),

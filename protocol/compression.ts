@@ -25,6 +25,11 @@ export const DEFAULT_MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024;
 export interface DecompressOptions {
   /** Largest output accepted; beyond it, DecompressionLimitError. */
   maxOutputBytes?: number;
+  /**
+   * A buffer the lz4 decoder may write into instead of allocating (other codecs ignore it); the result
+   * may then be a view of it, valid only until the scratch is reused.
+   */
+  scratch?: Buffer;
 }
 
 /** Compressed data that cannot be decoded. Kafka answers a produce of it with 2, CORRUPT_MESSAGE. */
@@ -109,7 +114,7 @@ export function decompressSync(
     case CompressionCodec.Snappy:
       return decompressSnappy(data, limit);
     case CompressionCodec.Lz4:
-      return decompressLz4(data, limit);
+      return decompressLz4(data, limit, options.scratch);
     case CompressionCodec.Zstd:
       return decompressZstd(data, limit);
     default:
@@ -251,9 +256,9 @@ function checkDeclared(codec: CompressionCodec, declared: number, limit: number)
 
 // ---- lz4 frame format: our decoder (lz4-frame.ts), bounded while it decodes ----
 
-function decompressLz4(data: Buffer, limit: number): Buffer {
+function decompressLz4(data: Buffer, limit: number, scratch?: Buffer): Buffer {
   try {
-    return decompressLz4Frames(data, limit);
+    return decompressLz4Frames(data, limit, scratch);
   } catch (err) {
     if (err instanceof Lz4FrameError) {
       throw err.limitExceeded

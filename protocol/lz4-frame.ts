@@ -44,8 +44,14 @@ class Output {
   constructor(
     initial: number,
     readonly limit: number,
+    scratch?: Buffer,
   ) {
-    this.buf = Buffer.allocUnsafe(Math.max(64, Math.min(initial, limit)));
+    // Never more of the scratch than the limit: writes within the buffer are not checked against it.
+    const usable = scratch?.subarray(0, Math.min(scratch.length, limit));
+    this.buf =
+      usable !== undefined && usable.length >= Math.min(initial, limit)
+        ? usable
+        : Buffer.allocUnsafe(Math.max(64, Math.min(initial, limit)));
   }
 
   ensure(extra: number): void {
@@ -60,8 +66,12 @@ class Output {
   }
 }
 
-export function decompressLz4Frames(data: Buffer, limit: number): Buffer {
-  const out = new Output(data.length * 4, limit);
+/**
+ * `scratch`, when given, is written into first (it grows into a new buffer if too small), so the
+ * result may be a view of it: for callers that read the output and drop it before the next call.
+ */
+export function decompressLz4Frames(data: Buffer, limit: number, scratch?: Buffer): Buffer {
+  const out = new Output(data.length * 4, limit, scratch);
   let pos = 0;
   while (pos < data.length) {
     if (data.length - pos < 4) fail('truncated lz4 frame header');

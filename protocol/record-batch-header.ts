@@ -150,8 +150,15 @@ export function verifyRecordBatchCrc(buf: Buffer, offset = 0): boolean {
   return buf.readUInt32BE(offset + RecordBatchField.crc) === expected;
 }
 
-/** Header + CRC check in one call: the produce path's validation. Throws CorruptRecordBatchError. */
-export function validateRecordBatch(buf: Buffer, offset = 0): RecordBatchHeader {
+/**
+ * Header + CRC check in one call: the produce path's validation. Throws CorruptRecordBatchError.
+ * `skipCrc` for bytes whose CRC the caller has just checked (the leader's record validation).
+ */
+export function validateRecordBatch(
+  buf: Buffer,
+  offset = 0,
+  options: { skipCrc?: boolean } = {},
+): RecordBatchHeader {
   const header = readRecordBatchHeader(buf, offset);
   if (buf.length - offset < LOG_OVERHEAD + header.batchLength) {
     throw new CorruptRecordBatchError(
@@ -159,7 +166,7 @@ export function validateRecordBatch(buf: Buffer, offset = 0): RecordBatchHeader 
       offset,
     );
   }
-  const actual = computeRecordBatchCrc(buf, offset);
+  const actual = options.skipCrc ? header.crc : computeRecordBatchCrc(buf, offset);
   if (actual !== header.crc) {
     throw new CorruptRecordBatchError(
       `record batch CRC mismatch: stored ${header.crc.toString(16)}, computed ${actual.toString(16)}`,

@@ -9,6 +9,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ListOffsetsResponse } from '../../protocol/index.js';
 import { listOffsetsApi } from '../../protocol/messages/list-offsets.js';
+import { CorruptRecordBatchError } from '../../protocol/record-batch-header.js';
 import type { BrokerServices } from '../broker-services.js';
 import { capAtHighWatermark, legacyOffsetsBefore } from '../log/legacy-offsets.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../log/partition-log.js';
@@ -78,7 +79,15 @@ async function listOffset(
     const end = replicaId >= 0 ? partition.log.logEndOffset : partition.highWatermark;
     return answer(0, end, -1n, epoch);
   }
-  const found = await partition.log.offsetForTimestamp(timestamp);
+  let found: Awaited<ReturnType<typeof partition.log.offsetForTimestamp>>;
+  try {
+    found = await partition.log.offsetForTimestamp(timestamp);
+  } catch (error) {
+    // A stored batch that does not decode within the bound (a compression bomb from before produce
+    // validation): answer the partition, keep the connection.
+    if (error instanceof CorruptRecordBatchError) return answer(error.code);
+    throw error;
+  }
   if (found === null || found.offset >= partition.highWatermark) return answer(0, -1n, -1n, epoch);
   return answer(0, found.offset, found.timestamp, epoch);
 }

@@ -21,9 +21,14 @@ export interface IncomingBatch {
 /**
  * Validates a produce payload (one or more magic-2 batches back to back) without decoding records:
  * each batch's size against max.message.bytes (code 10), then header, magic, length and CRC-32C
- * (code 2). Throws before anything is written, so an append is all or nothing.
+ * (code 2; `crcVerified`: the caller already checked it). Throws before anything is written, so an
+ * append is all or nothing.
  */
-export function inspectAppendBatches(buf: Buffer, maxMessageBytes: number): IncomingBatch[] {
+export function inspectAppendBatches(
+  buf: Buffer,
+  maxMessageBytes: number,
+  options: { crcVerified?: boolean } = {},
+): IncomingBatch[] {
   if (buf.length === 0) throw new CorruptRecordBatchError('append holds no record batch', 0);
   const batches: IncomingBatch[] = [];
   let position = 0;
@@ -33,7 +38,7 @@ export function inspectAppendBatches(buf: Buffer, maxMessageBytes: number): Inco
       throw new CorruptRecordBatchError(`trailing ${buf.length - position} bytes are not a batch`, position);
     }
     if (size > maxMessageBytes) throw new MessageTooLargeError(size, maxMessageBytes);
-    const header = validateRecordBatch(buf, position);
+    const header = validateRecordBatch(buf, position, { skipCrc: options.crcVerified });
     if (header.lastOffsetDelta < 0) {
       throw new CorruptRecordBatchError(`negative lastOffsetDelta ${header.lastOffsetDelta}`, position);
     }

@@ -25,6 +25,13 @@ export interface LogConfig {
    * leader stamp its clock into each batch's maxTimestamp (one CRC recomputation per batch).
    */
   messageTimestampType: 'CreateTime' | 'LogAppendTime';
+  /** message.timestamp.difference.max.ms: how far a produced CreateTime timestamp may be from now. */
+  messageTimestampDifferenceMaxMs: number;
+  /**
+   * sluice.decompression.max.ratio: a compressed batch may inflate to at most this many times
+   * maxMessageBytes, on produce and whenever the broker decodes a stored batch (compression bombs).
+   */
+  decompressionMaxRatio: number;
 }
 
 /** Kafka's defaults: 1 GiB segments, 7 days, no size limit, flushing left to the OS. */
@@ -38,7 +45,16 @@ export const defaultLogConfig: LogConfig = {
   indexIntervalBytes: 4096,
   maxMessageBytes: 1024 * 1024 + 12,
   messageTimestampType: 'CreateTime',
+  messageTimestampDifferenceMaxMs: Number.POSITIVE_INFINITY,
+  decompressionMaxRatio: 64,
 };
+
+/** The most bytes a stored or produced batch of this log may decompress to. */
+export function maxDecompressedBytes(
+  config: Pick<LogConfig, 'maxMessageBytes' | 'decompressionMaxRatio'>,
+): number {
+  return config.maxMessageBytes * config.decompressionMaxRatio;
+}
 
 /** Positions in the sparse index are u32, so a segment may not outgrow that (Kafka caps at 2 GiB too). */
 export const MAX_SEGMENT_BYTES = 0x7fffffff;

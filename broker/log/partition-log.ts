@@ -22,7 +22,7 @@ import {
 } from './checkpoint-file.js';
 import { GroupCommit } from './group-commit.js';
 import { LeaderEpochCache, type EpochEndOffset } from './leader-epoch-cache.js';
-import { resolveLogConfig, type LogConfig } from './log-config.js';
+import { maxDecompressedBytes, resolveLogConfig, type LogConfig } from './log-config.js';
 import { LogClosedError, OffsetOutOfRangeError, UnexpectedAppendOffsetError } from './log-errors.js';
 import type { AppendedBatch } from './appended-batch.js';
 import { LogSegment } from './log-segment.js';
@@ -73,6 +73,11 @@ export interface AppendOptions {
    * cache there would only cost memory and time).
    */
   tailCache?: TailCacheUse;
+  /**
+   * Every batch's CRC was checked by the caller just before (the leader's produce validation, or
+   * batches it recompressed itself), so the append does not compute it a second time.
+   */
+  crcVerified?: boolean;
 }
 
 export interface AppendResult {
@@ -272,7 +277,9 @@ export class PartitionLog {
    */
   async append(batches: Buffer, options: AppendOptions): Promise<AppendResult> {
     this.ensureOpen();
-    const incoming = inspectAppendBatches(batches, this.config.maxMessageBytes);
+    const incoming = inspectAppendBatches(batches, this.config.maxMessageBytes, {
+      crcVerified: options.crcVerified,
+    });
     const { result, syncSeq } = await this.queue.run(() => this.appendInQueue(batches, incoming, options));
     if (syncSeq !== null) await this.groupCommit.waitDurable(syncSeq);
     return result;
@@ -467,7 +474,11 @@ export class PartitionLog {
       const location = await segment.locateTimestamp(timestamp);
       if (location === null) continue;
       const bytes = await segment.read(location.position, location.size);
-      const { records } = await decodeRecordBatch(bytes, 0, { skipCrcCheck: true });
+      // Bounded: a compression bomb stored before produce validation existed must not exhaust memory.
+      const { records } = await decodeRecordBatch(bytes, 0, {
+        skipCrcCheck: true,
+        maxOutputBytes: maxDecompressedBytes(this.config),
+      });
       const record = records.find((r) => r.timestamp >= timestamp);
       const found = record ?? { offset: location.header.baseOffset, timestamp: location.header.maxTimestamp };
       if (found.offset + 1n <= this.startOffset) continue;

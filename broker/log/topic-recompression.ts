@@ -1,4 +1,5 @@
 import { CompressionCodec } from '../../protocol/compression-codec.js';
+import type { DecompressOptions } from '../../protocol/compression.js';
 import { recompressRecordBatches } from '../../protocol/record-batch-recompression.js';
 import type { TopicCompressionType } from '../config.js';
 
@@ -18,7 +19,8 @@ const STORED_CODEC: Record<Exclude<TopicCompressionType, 'producer'>, Compressio
 export async function batchesToStore(
   records: Buffer,
   compressionType: TopicCompressionType,
+  options: DecompressOptions = {},
 ): Promise<Buffer> {
   if (compressionType === 'producer') return records;
-  return recompressRecordBatches(records, STORED_CODEC[compressionType]);
+  return recompressRecordBatches(records, STORED_CODEC[compressionType], options);
 }

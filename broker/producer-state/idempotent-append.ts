@@ -10,7 +10,12 @@ import type { ProducerStates } from './producer-states.js';
 /** What the produce path needs of a leader partition. */
 export interface LeaderAppendTarget {
   readonly log: PartitionLog;
-  appendAsLeader(records: Buffer): Promise<AppendResult>;
+  appendAsLeader(records: Buffer, options?: LeaderAppendOptions): Promise<AppendResult>;
+}
+
+/** `crcVerified`: the produce path checked every batch's CRC already (see PartitionLog's AppendOptions). */
+export interface LeaderAppendOptions {
+  crcVerified?: boolean;
 }
 
 /** Appended, or recognised as a resend (its original offsets, nothing written); or refused. */
@@ -27,11 +32,13 @@ export async function appendAsLeaderIdempotent(
   partition: LeaderAppendTarget,
   records: Buffer,
   producerStates: ProducerStates,
+  options: LeaderAppendOptions = {},
 ): Promise<LeaderAppendOutcome> {
   if (records.length < RECORD_BATCH_HEADER_SIZE)
-    return { kind: 'appended', result: await partition.appendAsLeader(records) };
+    return { kind: 'appended', result: await partition.appendAsLeader(records, options) };
   const first = readRecordBatchHeader(records, 0);
-  if (first.producerId < 0n) return { kind: 'appended', result: await partition.appendAsLeader(records) };
+  if (first.producerId < 0n)
+    return { kind: 'appended', result: await partition.appendAsLeader(records, options) };
   let batches = 0;
   try {
     for (const _ of recordBatchesIn(records)) batches++;
@@ -47,7 +54,7 @@ export async function appendAsLeaderIdempotent(
   }
   const outcome = await producerStates
     .of(partition.log)
-    .appendIdempotent(first, () => partition.appendAsLeader(records));
+    .appendIdempotent(first, () => partition.appendAsLeader(records, options));
   if (outcome.kind !== 'duplicate') return outcome;
   const { firstOffset, lastOffset } = outcome;
   return {

@@ -2,12 +2,15 @@ import type { TopicPartition } from '../../protocol/topic-partition.js';
 import type { Logger } from '../../log/logger.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { CorruptRecordBatchError } from '../../protocol/record-batch-header.js';
+import { InvalidRecordsError } from '../../protocol/record-batch-validation.js';
 import type { TopicCompressionType } from '../config.js';
 import { asStorageError, LogError } from '../log/log-errors.js';
 import { batchesToStore } from '../log/topic-recompression.js';
 import { appendAsLeaderIdempotent } from '../producer-state/idempotent-append.js';
 import type { ProducerStates } from '../producer-state/producer-states.js';
 import type { LeaderReplica } from './leader-replica.js';
+import { maxDecompressedBytes } from '../log/log-config.js';
+import { validateProducedRecords } from './produce-validation.js';
 import { hasZstdBatch } from './zstd-batches.js';
 
 /** One partition's records to append as leader (one Produce partition entry). */
@@ -23,10 +26,17 @@ export interface AppendRecordsOptions {
   zstdAllowed: boolean;
 }
 
+/** Produce v8+ record_errors: which record of the batch was refused, and why. */
+export interface RecordError {
+  batchIndex: number;
+  batchIndexErrorMessage: string | null;
+}
+
 /** What a Produce partition response carries. Offsets are -1 unless `errorCode` is 0. */
 export interface PartitionAppendResult {
   errorCode: number;
   errorMessage: string | null;
+  recordErrors: RecordError[];
   baseOffset: bigint;
   logAppendTimeMs: bigint;
   logStartOffset: bigint;
@@ -50,12 +60,15 @@ export interface AppendSources {
   compressionType(topic: string): TopicCompressionType;
   producerStates: ProducerStates;
   logger: Logger;
+  /** The clock record timestamps are checked against (message.timestamp.difference.max.ms). */
+  now?: () => number;
 }
 
 /**
  * The leader append path (Kafka's ReplicaManager.appendRecords for one partition): required-acks and
  * leadership checks, zstd by version, min.insync.replicas before appending (acks=-1), recompression to
- * the topic's compression.type, the idempotent
+ * the topic's compression.type, the record validation of produce-validation.ts (2, 87, 48, 32 with the
+ * record's index in record_errors), the idempotent
  * append (duplicates get their original offsets, gaps 45, fenced epochs 47), then for acks=-1 the wait
  * until the high watermark passes the batch (7 at the timeout, 6 when leadership moved meanwhile, 20
  * when the ISR shrank below min.insync.replicas). Errors: 21 INVALID_REQUIRED_ACKS, 3, 5, 6, 2
@@ -87,13 +100,21 @@ export async function appendRecords(
   }
   try {
     const term = partition.leaderTerm;
-    const stored = await batchesToStore(records, sources.compressionType(tp.topic));
-    const outcome = await appendAsLeaderIdempotent(partition, stored, sources.producerStates);
+    const config = partition.log.config;
+    validateProducedRecords(records, config, (sources.now ?? Date.now)());
+    const stored = await batchesToStore(records, sources.compressionType(tp.topic), {
+      maxOutputBytes: maxDecompressedBytes(config),
+    });
+    // validateProducedRecords checked every CRC; recompressed batches carry fresh ones.
+    const outcome = await appendAsLeaderIdempotent(partition, stored, sources.producerStates, {
+      crcVerified: true,
+    });
     if (outcome.kind === 'reject') return refuse(outcome.errorCode, outcome.message);
     const { result } = outcome;
     const success = (): PartitionAppendResult => ({
       errorCode: 0,
       errorMessage: null,
+      recordErrors: [],
       baseOffset: result.baseOffset,
       logAppendTimeMs: result.logAppendTimeMs,
       logStartOffset: partition.log.logStartOffset,
@@ -114,6 +135,14 @@ export async function appendRecords(
       },
     };
   } catch (error) {
+    if (error instanceof InvalidRecordsError) {
+      sources.logger.info({ ...tp, err: error.message }, 'produce rejected');
+      const recordErrors =
+        error.recordIndex === null
+          ? []
+          : [{ batchIndex: error.recordIndex, batchIndexErrorMessage: error.message }];
+      return settled({ ...failure(error.code, error.message), recordErrors });
+    }
     if (error instanceof CorruptRecordBatchError || error instanceof LogError) {
       sources.logger.info({ ...tp, err: error.message }, 'produce rejected');
       return refuse(error.code, error.message);
@@ -129,7 +158,14 @@ export async function appendRecords(
 }
 
 function failure(errorCode: number, errorMessage: string | null = null): PartitionAppendResult {
-  return { errorCode, errorMessage, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n };
+  return {
+    errorCode,
+    errorMessage,
+    recordErrors: [],
+    baseOffset: -1n,
+    logAppendTimeMs: -1n,
+    logStartOffset: -1n,
+  };
 }
 
 function settled(result: PartitionAppendResult): PendingAppend {

@@ -152,10 +152,11 @@ export class Partition {
    * Leader append: offsets assigned from the log end, stamped with our leader epoch. `records` is the
    * log's afterwards (kept for tail reads without a copy): the caller must not modify or reuse it.
    */
-  async appendAsLeader(records: Buffer): Promise<AppendResult> {
+  async appendAsLeader(records: Buffer, options: { crcVerified?: boolean } = {}): Promise<AppendResult> {
     const result = await this.log.append(records, {
       leaderEpoch: this.leadership.leaderEpoch,
       tailCache: 'adopt',
+      crcVerified: options.crcVerified,
     });
     for (const listener of [...this.appendListeners]) listener();
     this.maybeAdvanceHighWatermark();

@@ -26,6 +26,11 @@ export function topicLogConfig(broker: BrokerConfig, overrides: TopicConfig): Pa
     flushIntervalMs: flushMs >= Number.MAX_SAFE_INTEGER ? Number.POSITIVE_INFINITY : flushMs,
     indexIntervalBytes: num('index.interval.bytes', broker.logIndexIntervalBytes),
     maxMessageBytes: num('max.message.bytes', broker.messageMaxBytes),
+    messageTimestampDifferenceMaxMs: num(
+      'message.timestamp.difference.max.ms',
+      broker.logMessageTimestampDifferenceMaxMs,
+    ),
+    decompressionMaxRatio: broker.decompressionMaxRatio,
     messageTimestampType:
       overrides['message.timestamp.type'] === 'LogAppendTime' ? 'LogAppendTime' : 'CreateTime',
   };
