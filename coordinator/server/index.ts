@@ -19,6 +19,12 @@ export interface ZooKeeperServerOptions {
   maxFrameSize?: number;
   /** Snapshot once the current transaction log holds this many bytes; default 64 MiB. */
   snapshotAfterBytes?: number;
+  /**
+   * The clients of the sessions restored from dataDir are known to be gone (`sluice dev` checked that
+   * the previous run's processes ended): their sessions and ephemeral nodes end at start instead of
+   * after a session timeout.
+   */
+  restoredSessionsEnded?: boolean;
 }
 
 export interface EmbeddedZooKeeper {
@@ -41,6 +47,7 @@ export async function startZooKeeperServer(options: ZooKeeperServerOptions = {})
     maxSessionTimeout: options.maxSessionTimeout ?? 20 * tickTime,
     maxFrameSize: options.maxFrameSize ?? 0xfffff,
     snapshotAfterBytes: options.snapshotAfterBytes,
+    restoredSessionsEnded: options.restoredSessionsEnded,
   });
   await server.start();
   const port = server.port;
