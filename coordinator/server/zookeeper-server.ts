@@ -49,13 +49,13 @@ export interface ZooKeeperServerConfig {
   host: string;
   port: number;
   dataDir: string | undefined;
+  /** The clients of the sessions restored from dataDir are known to be gone: end those sessions at start. */
+  restoredSessionsEnded?: boolean;
   tickTime: number;
   minSessionTimeout: number;
   maxSessionTimeout: number;
   maxFrameSize: number;
   snapshotAfterBytes?: number;
-  /** The clients of the sessions restored from dataDir are known to be gone: end those sessions at start. */
-  restoredSessionsEnded?: boolean;
 }
 
 export class ZooKeeperServer implements ConnectionHost {
