@@ -55,8 +55,8 @@ describe('SIGKILL of a leader with kcat producing acks=all', () => {
   const kcatProduce = async (values: string[]) => {
     const result = await runToEnd(
       'kcat',
-      // Keyed: unkeyed records go wherever librdkafka's sticky partitioner puts a whole burst (often
-      // one partition only), and the byte-identity check below needs data in every partition.
+      // Keyed: where unkeyed records land is up to librdkafka's partitioner, and the byte-identity
+      // check below needs data in every partition (these keys cover both).
       ['-P', '-b', bootstrap(), '-t', topic, '-K:', '-X', 'acks=all', '-X', 'message.send.max.retries=20'],
       { input: values.map((v) => `${v}:${v}\n`).join(''), timeoutMs: 60_000 },
     );
