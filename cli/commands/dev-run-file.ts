@@ -9,6 +9,8 @@ import { join } from 'node:path';
 export interface DevRun {
   pid: number;
   brokers: { id: number; pid: number }[];
+  /** Apache ZooKeeper JVMs (--zookeeper-ensemble): they cannot watch dev's pipe and outlive a SIGKILL. */
+  zookeeperNodes?: { id: number; pid: number }[];
 }
 
 export function devRunFile(dataDir: string): string {
@@ -23,8 +25,8 @@ export async function removeDevRun(dataDir: string): Promise<void> {
   await rm(devRunFile(dataDir), { force: true });
 }
 
-/** A process still running under this pid that is one of ours (not a recycled pid). */
-function sluiceProcessAlive(pid: number): boolean {
+/** A process still running under this pid whose command line names `marker` (not a recycled pid). */
+function ownProcessAlive(pid: number, marker: string): boolean {
   try {
     process.kill(pid, 0);
   } catch {
@@ -32,7 +34,7 @@ function sluiceProcessAlive(pid: number): boolean {
     return false;
   }
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sluice');
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker);
   } catch {
     // No /proc (not Linux): trust the pid.
     return true;
@@ -57,12 +59,19 @@ export async function checkPreviousRun(dataDir: string): Promise<string | undefi
     await removeDevRun(dataDir);
     return undefined;
   }
-  if (run.pid !== process.pid && sluiceProcessAlive(run.pid))
+  if (run.pid !== process.pid && ownProcessAlive(run.pid, 'sluice'))
     return `another sluice dev (pid ${run.pid}) is running on data dir ${dataDir}; stop it first (Ctrl-C, or kill ${run.pid})`;
-  const left = (run.brokers ?? []).filter((b) => sluiceProcessAlive(b.pid));
+  const left = [
+    ...(run.brokers ?? [])
+      .filter((b) => ownProcessAlive(b.pid, 'sluice'))
+      .map((b) => ({ what: `broker ${b.id}`, pid: b.pid })),
+    ...(run.zookeeperNodes ?? [])
+      .filter((z) => ownProcessAlive(z.pid, 'QuorumPeerMain'))
+      .map((z) => ({ what: `ZooKeeper node ${z.id}`, pid: z.pid })),
+  ];
   if (left.length > 0) {
-    const pids = left.map((b) => b.pid).join(' ');
-    const what = left.map((b) => `broker ${b.id} (pid ${b.pid})`).join(', ');
+    const pids = left.map((p) => p.pid).join(' ');
+    const what = left.map((p) => `${p.what} (pid ${p.pid})`).join(', ');
     return `a previous sluice dev on data dir ${dataDir} left ${what} running; stop them (kill ${pids}) and start again`;
   }
   await removeDevRun(dataDir);

@@ -33,6 +33,8 @@ interface DevOptions {
 /** Whichever ZooKeeper the brokers use: the embedded server or a local Apache ensemble. */
 interface DevCoordinator {
   connectionString: string;
+  /** Processes of its own (an Apache ensemble's JVMs), for the pid file. */
+  nodes?: { id: number; pid: number | undefined }[];
   close(): Promise<void>;
 }
 
@@ -174,6 +176,7 @@ async function runDev(options: DevOptions): Promise<number> {
     await writeDevRun(dataDir, {
       pid: process.pid,
       brokers: brokers.map((b) => ({ id: b.id, pid: b.child.pid ?? 0 })),
+      zookeeperNodes: (coordinator.nodes ?? []).map((n) => ({ id: n.id, pid: n.pid ?? 0 })),
     });
     await waitUntilRegistered(coordinator.connectionString, brokers, () => stopping);
     if (!stopping) {

@@ -78,6 +78,32 @@ describe('sluice dev killed with SIGKILL', () => {
     }
   }, 180_000);
 
+  it('--zookeeper-ensemble: the brokers go with dev; the JVMs, which cannot watch dev, are named by the next run', async () => {
+    const { dev, dataDir, removeDataDir } = await startSluiceDev(1, ['--zookeeper-ensemble', '1']);
+    const tree = [dev.child.pid!, ...descendantsOf(dev.child.pid!)];
+    const jvms = tree.filter((pid) => commandOf(pid).includes('QuorumPeerMain'));
+    const brokers = tree.filter((pid) => commandOf(pid).includes(' broker '));
+    try {
+      expect(jvms).toHaveLength(1);
+      expect(brokers).toHaveLength(1);
+      process.kill(dev.child.pid!, 'SIGKILL');
+      await waitFor(() => [dev.child.pid!, ...brokers].every((pid) => !alive(pid)), {
+        timeoutMs: 5_000,
+        what: 'the killed sluice dev and its broker to be gone',
+      });
+      const again = startSluice(['dev', '--port', '0', '--zookeeper-ensemble', '1', '--data-dir', dataDir]);
+      expect(await again.exited).toBe(1);
+      expect(again.stderr()).toContain(
+        `left ZooKeeper node 1 (pid ${jvms[0]}) running; stop them (kill ${jvms[0]}) and start again`,
+      );
+    } finally {
+      await dev.kill('SIGKILL');
+      for (const pid of tree) if (alive(pid)) process.kill(pid, 'SIGKILL');
+      await waitFor(() => tree.every((pid) => !alive(pid)), { what: 'the JVM to be gone' });
+      await removeDataDir();
+    }
+  }, 120_000);
+
   it("names a previous run's leftover processes instead of failing on a port", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'sluice-dev-leftover-'));
     // Stands in for a broker a previous run left behind: alive, and a sluice process by its command line.
