@@ -4,6 +4,7 @@ import type { WatchEvent } from '../coordinator/zk-session.js';
 import type { PartitionState } from '../coordinator/zk-paths.js';
 import { topicPartitionKey, type TopicPartition } from '../protocol/topic-partition.js';
 import type { Logger } from '../log/logger.js';
+import { RepeatedWarning } from '../log/repeated-warning.js';
 import { NO_LEADER } from './controller/partition-leader-election.js';
 import type { MetadataCache, TopicMetadata } from './metadata-cache.js';
 import type { ReplicaManager } from './replica/replica-manager.js';
@@ -35,15 +36,18 @@ export class ClusterSync {
   /** This broker asked for a controlled shutdown: it follows no new leader (see applyReplica). */
   private shuttingDown = false;
   private readonly controllerState: ControllerState;
+  /** ZooKeeper retries while it or a peer is away: one line per partition, then counts. */
+  private readonly retries: RepeatedWarning;
 
   constructor(
     private readonly brokerId: number,
     private readonly clusterState: ClusterState,
     private readonly cache: MetadataCache,
     private readonly replicas: ReplicaManager,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
     this.controllerState = new ControllerState(clusterState);
+    this.retries = new RepeatedWarning(logger);
   }
 
   /** Re-reads everything (start and after a new session). */
@@ -82,7 +86,7 @@ export class ClusterSync {
       try {
         await task();
       } catch (error) {
-        this.logger.warn({ err: error }, 'cluster state refresh failed');
+        this.retries.warn('refresh', { err: error }, 'cluster state refresh failed');
       }
     });
   }
@@ -198,7 +202,11 @@ export class ClusterSync {
       },
       (error: unknown) => {
         if (this.closed) return;
-        this.logger.warn({ err: error, ...tp }, 'leader acknowledgement failed; retrying');
+        this.retries.warn(
+          `ack:${topicPartitionKey(tp)}`,
+          { err: error, ...tp },
+          'leader acknowledgement failed; retrying',
+        );
         setTimeout(() => {
           const partition = this.replicas.get(tp);
           if (!this.closed && partition?.isLeader && partition.leaderEpoch === state.leaderEpoch)
@@ -250,7 +258,11 @@ export class ClusterSync {
 
   /** A failed read armed no watch: try again shortly, or the partition would stay stale. */
   private retryStateRead(tp: TopicPartition, error: unknown): void {
-    this.logger.warn({ err: error, ...tp }, 'partition state read failed; retrying');
+    this.retries.warn(
+      `read:${topicPartitionKey(tp)}`,
+      { err: error, ...tp },
+      'partition state read failed; retrying',
+    );
     setTimeout(() => {
       if (this.closed) return;
       this.changedStates.set(topicPartitionKey(tp), tp);

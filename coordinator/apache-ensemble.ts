@@ -54,6 +54,8 @@ export interface ApacheZooKeeperNode {
   /** Starts this node again (same data) and waits until it serves. */
   start(): Promise<void>;
   isRunning(): boolean;
+  /** The JVM's process id while it runs. */
+  readonly pid: number | undefined;
 }
 
 export interface ApacheZooKeeper {
@@ -217,6 +219,10 @@ class JvmNode implements ApacheZooKeeperNode {
     private readonly startTimeoutMs: number,
     private readonly jvmOptions: string[],
   ) {}
+
+  get pid(): number | undefined {
+    return this.isRunning() ? this.child!.pid : undefined;
+  }
 
   isRunning(): boolean {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;

@@ -5,6 +5,7 @@ import type { Watcher } from '../../coordinator/zk-session.js';
 import { zkPaths, type PartitionState, type ReplicaAssignment } from '../../coordinator/zk-paths.js';
 import type { TopicPartition } from '../../protocol/topic-partition.js';
 import type { Logger } from '../../log/logger.js';
+import { RepeatedWarning } from '../../log/repeated-warning.js';
 import {
   NO_LEADER,
   controlledShutdownState,
@@ -71,7 +72,12 @@ export class ActiveController {
   private rebalanceTimer: NodeJS.Timeout | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly ctx: ActiveControllerContext) {}
+  /** A step that fails while ZooKeeper is away fails again on every resync: one line, then counts. */
+  private readonly failures: RepeatedWarning;
+
+  constructor(private readonly ctx: ActiveControllerContext) {
+    this.failures = new RepeatedWarning(ctx.logger);
+  }
 
   get epoch(): number {
     return this.ctx.epoch;
@@ -482,7 +488,7 @@ export class ActiveController {
       this.ctx.onFencedOut();
       return;
     }
-    this.ctx.logger.warn({ err: error }, 'controller step failed; re-reading the cluster');
+    this.failures.warn('step', { err: error }, 'controller step failed; re-reading the cluster');
     this.scheduleResync();
   }
 

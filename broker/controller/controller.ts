@@ -6,6 +6,7 @@ import type { WatchEvent, ZooKeeperSession } from '../../coordinator/zk-session.
 import type { ReplicaAssignment } from '../../coordinator/zk-paths.js';
 import type { TopicPartition } from '../../protocol/topic-partition.js';
 import { componentLogger, type Logger } from '../../log/logger.js';
+import { RepeatedWarning } from '../../log/repeated-warning.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { BrokerConfig } from '../config.js';
 import { ActiveController } from './active-controller.js';
@@ -108,6 +109,8 @@ class ControllerService extends EventEmitter<ControllerEvents> implements Contro
   private readonly state: ControllerState;
   private readonly queue = new SerialQueue();
   private readonly logger: Logger;
+  /** Election and /controller retries while ZooKeeper is away: one line each, then counts. */
+  private readonly retries: RepeatedWarning;
   private term: ActiveController | null = null;
   private lastEpoch = -1;
   private closed = false;
@@ -136,6 +139,7 @@ class ControllerService extends EventEmitter<ControllerEvents> implements Contro
     this.cluster = new ClusterState(options.session);
     this.state = new ControllerState(this.cluster);
     this.logger = options.logger ?? componentLogger('controller', { brokerId: options.brokerId });
+    this.retries = new RepeatedWarning(this.logger);
     this.abandonTaskInFlight();
   }
 
@@ -251,7 +255,7 @@ class ControllerService extends EventEmitter<ControllerEvents> implements Contro
         await this.becomeActive(epoch.value, epoch.version);
       }
     } catch (error) {
-      this.logger.warn({ err: error }, 'controller election attempt failed; retrying');
+      this.retries.warn('election', { err: error }, 'controller election attempt failed; retrying');
       this.retryLater();
     }
   }
@@ -285,7 +289,7 @@ class ControllerService extends EventEmitter<ControllerEvents> implements Contro
     } catch (error) {
       // Without a watch we would not notice losing /controller. Start over; the next attempt finds
       // the node is ours and adopts it.
-      this.logger.warn({ err: error }, 'could not watch /controller after winning it; retrying');
+      this.retries.warn('watch', { err: error }, 'could not watch /controller after winning it; retrying');
       this.resign('could not watch /controller');
       this.retryLater();
       return;
@@ -327,7 +331,7 @@ class ControllerService extends EventEmitter<ControllerEvents> implements Contro
       }
       if (owner === null) await this.contend();
     } catch (error) {
-      this.logger.warn({ err: error }, 'reading /controller failed; retrying');
+      this.retries.warn('read', { err: error }, 'reading /controller failed; retrying');
       this.retryLater();
     }
   }

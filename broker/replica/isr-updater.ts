@@ -1,6 +1,7 @@
 import type { ClusterState } from '../../coordinator/cluster-state.js';
 import { isZooKeeperError } from '../../coordinator/zk-errors.js';
 import type { Logger } from '../../log/logger.js';
+import { RepeatedWarning } from '../../log/repeated-warning.js';
 import type { Partition, PartitionLeadership } from './partition.js';
 
 /**
@@ -12,13 +13,17 @@ import type { Partition, PartitionLeadership } from './partition.js';
  */
 export class IsrUpdater {
   private readonly inFlight = new Set<Partition>();
+  /** A write that fails while ZooKeeper is away fails again on every proposal: one line, then counts. */
+  private readonly failures: RepeatedWarning;
 
   constructor(
     private readonly clusterState: ClusterState,
     /** Applies a state read back from ZooKeeper (the replica manager's role transition). */
     private readonly applyState: (partition: Partition, leadership: PartitionLeadership) => Promise<void>,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.failures = new RepeatedWarning(logger);
+  }
 
   /** Proposes `isr` for `partition` if it still leads and nothing else is being written for it. */
   async propose(partition: Partition, isr: number[], reason: string): Promise<void> {
@@ -45,7 +50,11 @@ export class IsrUpdater {
       await this.applyState(partition, { ...current, isr, zkVersion: version });
     } catch (error) {
       if (!isZooKeeperError(error, 'BADVERSION', 'NONODE')) {
-        this.logger.warn({ err: error, topic: tp.topic, partition: tp.partition }, 'ISR write failed');
+        this.failures.warn(
+          `${tp.topic}-${tp.partition}`,
+          { err: error, topic: tp.topic, partition: tp.partition },
+          'ISR write failed',
+        );
         return;
       }
       const fresh = await this.clusterState.readPartitionState(tp).catch(() => null);

@@ -1,6 +1,7 @@
 import { topicPartitionKey, type TopicPartition } from '../../protocol/topic-partition.js';
 import { KafkaConnection, type BrokerAddress } from '../../client/kafka-connection.js';
 import type { Logger } from '../../log/logger.js';
+import { RepeatedWarning } from '../../log/repeated-warning.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { FetchRequest, OffsetForLeaderEpochRequest } from '../../protocol/index.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../log/partition-log.js';
@@ -55,11 +56,14 @@ export class ReplicaFetcher {
   private wake: (() => void) | null = null;
   private closed = false;
   private readonly running: Promise<void>;
+  /** A dead leader fails every retry until the controller moves leadership: one line, then counts. */
+  private readonly failures: RepeatedWarning;
 
   constructor(
     readonly sourceBrokerId: number,
     private readonly settings: ReplicaFetcherSettings,
   ) {
+    this.failures = new RepeatedWarning(settings.logger);
     this.running = this.run();
   }
 
@@ -122,9 +126,11 @@ export class ReplicaFetcher {
         if (truncating.length > 0) await this.truncate(connection, truncating);
         const fetching = ready.filter((s) => s.phase === 'fetching' && !s.removed);
         if (fetching.length > 0) await this.fetch(connection, fetching);
+        this.failures.resolved('fetch');
       } catch (error) {
         if (this.closed) break;
-        this.settings.logger.warn(
+        this.failures.warn(
+          'fetch',
           { err: (error as Error).message, leader: this.sourceBrokerId },
           'replica fetch failed; reconnecting',
         );

@@ -1,10 +1,16 @@
 import type { Command } from 'commander';
 import { startBroker } from '../../broker/broker.js';
 import { ConfigError, loadBrokerConfig } from '../../broker/config.js';
+import { watchParentLink } from '../parent-link.js';
 import { readRequestFaults, REQUEST_FAULTS_ENV, requestFaults } from '../../broker/network/request-faults.js';
 
 /** After SIGINT/SIGTERM, how long the broker may take to stop before it exits anyway. */
 const SHUTDOWN_LIMIT_MS = 20_000;
+/**
+ * When the `sluice dev` that started this broker died: its coordinator (in dev's process) is gone, so
+ * shutdown steps that need it cannot finish; close what closes quickly and go.
+ */
+const ORPHANED_SHUTDOWN_LIMIT_MS = 2_000;
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -35,6 +41,13 @@ export function registerBrokerCommand(program: Command): void {
       [],
     )
     .action(async (file: string | undefined, options: { override: string[] }) => {
+      // Before anything else: a `sluice dev` that dies while this broker starts must not leave it behind.
+      let onParentGone = (): void => process.exit(1);
+      watchParentLink(() => {
+        // Our stdout and stderr were pipes to dev: writing to them now fails, and that must not matter.
+        for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+        onParentGone();
+      });
       let broker;
       try {
         const config = await loadBrokerConfig({ file, overrides: options.override });
@@ -55,16 +68,14 @@ export function registerBrokerCommand(program: Command): void {
         });
       }
       let stopping = false;
-      const stop = (signal: string) => {
+      const stop = (signal: string, limitMs = SHUTDOWN_LIMIT_MS) => {
         if (stopping) return;
         stopping = true;
         // A shutdown step that never ends (a peer that stopped answering) must not keep the process alive.
         setTimeout(() => {
-          console.error(
-            `sluice broker: shutdown did not finish within ${SHUTDOWN_LIMIT_MS / 1000} s; exiting`,
-          );
+          console.error(`sluice broker: shutdown did not finish within ${limitMs / 1000} s; exiting`);
           process.exit(1);
-        }, SHUTDOWN_LIMIT_MS).unref();
+        }, limitMs).unref();
         void running.close().then(
           () => {
             console.log(`sluice broker ${running.brokerId} stopped (${signal})`);
@@ -78,5 +89,6 @@ export function registerBrokerCommand(program: Command): void {
       };
       process.once('SIGINT', () => stop('SIGINT'));
       process.once('SIGTERM', () => stop('SIGTERM'));
+      onParentGone = () => stop('sluice dev exited', ORPHANED_SHUTDOWN_LIMIT_MS);
     });
 }

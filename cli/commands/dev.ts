@@ -15,6 +15,8 @@ import { ZooKeeperSession } from '../../coordinator/zk-session.js';
 import { configureLogging, LOG_LEVELS, type LogFormat, type LogLevel } from '../../log/logger.js';
 import { integerOption, keyValueOption } from './client-options.js';
 import { BROKER_NODE_FLAGS } from '../broker-node-flags.js';
+import { parentLinkSpawn } from '../parent-link.js';
+import { checkPreviousRun, removeDevRun, writeDevRun } from './dev-run-file.js';
 
 interface DevOptions {
   brokers: number;
@@ -31,6 +33,8 @@ interface DevOptions {
 /** Whichever ZooKeeper the brokers use: the embedded server or a local Apache ensemble. */
 interface DevCoordinator {
   connectionString: string;
+  /** Processes of its own (an Apache ensemble's JVMs), for the pid file. */
+  nodes?: { id: number; pid: number | undefined }[];
   close(): Promise<void>;
 }
 
@@ -121,6 +125,7 @@ async function runDev(options: DevOptions): Promise<number> {
   const brokers: BrokerChild[] = [];
   let coordinator: DevCoordinator | undefined;
   let stopping = false;
+  let ownsDataDir = false;
   let resolveStopped: (code: number) => void = () => undefined;
   const stopped = new Promise<number>((r) => (resolveStopped = r));
 
@@ -130,6 +135,7 @@ async function runDev(options: DevOptions): Promise<number> {
     say(`stopping (${reason})`);
     await Promise.all(brokers.map((b) => stopChild(b)));
     await coordinator?.close();
+    if (ownsDataDir) await removeDevRun(dataDir);
     say('stopped');
     resolveStopped(code);
   };
@@ -138,6 +144,10 @@ async function runDev(options: DevOptions): Promise<number> {
 
   try {
     await mkdir(dataDir, { recursive: true });
+    const previous = await checkPreviousRun(dataDir);
+    if (previous !== undefined) throw new Error(previous);
+    ownsDataDir = true;
+    await writeDevRun(dataDir, { pid: process.pid, brokers: [] });
     coordinator = await startCoordinator(options, dataDir, say);
     if (stopping) {
       // Ctrl-C arrived while the coordinator was starting: stop() had nothing to close yet.
@@ -163,6 +173,11 @@ async function runDev(options: DevOptions): Promise<number> {
         }),
       );
     }
+    await writeDevRun(dataDir, {
+      pid: process.pid,
+      brokers: brokers.map((b) => ({ id: b.id, pid: b.child.pid ?? 0 })),
+      zookeeperNodes: (coordinator.nodes ?? []).map((n) => ({ id: n.id, pid: n.pid ?? 0 })),
+    });
     await waitUntilRegistered(coordinator.connectionString, brokers, () => stopping);
     if (!stopping) {
       const bootstrap = brokers.map((b) => `${options.host}:${b.port}`).join(',');
@@ -217,6 +232,8 @@ async function startCoordinator(
     host: options.host,
     port: options.zookeeperPort,
     dataDir: coordinatorDir,
+    // checkPreviousRun found none of a previous run's brokers alive: their registrations go now.
+    restoredSessionsEnded: true,
   });
   say(`coordinator listening on ${embedded.connectionString} (data ${coordinatorDir})`);
   return embedded;
@@ -250,9 +267,11 @@ function startBrokerChild(
   const script = process.argv[1]!;
   const args = [...process.execArgv, ...BROKER_NODE_FLAGS, script, 'broker'];
   for (const [key, value] of Object.entries(overrides)) args.push('--override', `${key}=${value}`);
+  // The fourth pipe ties the broker's life to this process: it stops when dev dies, even by SIGKILL.
+  const link = parentLinkSpawn();
   const child = spawn(process.execPath, args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...logEnv },
+    stdio: ['ignore', 'pipe', 'pipe', link.stdio],
+    env: { ...process.env, ...logEnv, ...link.env },
   });
   const broker: BrokerChild = { id, port, logDir, child, exited: Promise.resolve(), listening: false };
   broker.exited = new Promise((done) =>

@@ -12,6 +12,12 @@ export interface ZooKeeperServerOptions {
   port?: number;
   /** Where the transaction log and snapshots live; undefined = in memory, nothing survives (tests, bench). */
   dataDir?: string;
+  /**
+   * The clients of the sessions restored from dataDir are known to be gone (`sluice dev` checked that
+   * the previous run's processes ended): their sessions and ephemeral nodes end at start instead of
+   * after a session timeout.
+   */
+  restoredSessionsEnded?: boolean;
   /** ZooKeeper's tickTime in ms; default 2000. Session timeouts are negotiated within [2, 20] ticks. */
   tickTime?: number;
   minSessionTimeout?: number;
@@ -42,6 +48,7 @@ export async function startZooKeeperServer(options: ZooKeeperServerOptions = {})
     host,
     port: options.port ?? 2181,
     dataDir: options.dataDir,
+    restoredSessionsEnded: options.restoredSessionsEnded,
     tickTime,
     minSessionTimeout: options.minSessionTimeout ?? 2 * tickTime,
     maxSessionTimeout: options.maxSessionTimeout ?? 20 * tickTime,

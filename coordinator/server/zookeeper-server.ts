@@ -53,6 +53,8 @@ export interface ZooKeeperServerConfig {
   host: string;
   port: number;
   dataDir: string | undefined;
+  /** The clients of the sessions restored from dataDir are known to be gone: end those sessions at start. */
+  restoredSessionsEnded?: boolean;
   tickTime: number;
   minSessionTimeout: number;
   maxSessionTimeout: number;
@@ -89,10 +91,13 @@ export class ZooKeeperServer implements ConnectionHost {
         snapshotAfterBytes: this.config.snapshotAfterBytes,
       });
     }
-    // Sessions that existed before a restart get a full timeout to reconnect, then expire.
+    // Sessions that existed before a restart get a full timeout to reconnect, then expire (at once
+    // when their clients are known to be gone: last seen at time 0).
+    const lastSeen = this.config.restoredSessionsEnded ? 0 : undefined;
     for (const persisted of this.tree.sessions.values()) {
-      this.sessions.add(persisted.sessionId, persisted.passwd, persisted.timeoutMs);
+      this.sessions.add(persisted.sessionId, persisted.passwd, persisted.timeoutMs, lastSeen);
     }
+    if (this.config.restoredSessionsEnded) this.expireSessions();
     // At most 100 ms late: an expiry is what starts a broker failover (issue 5: leader back within the
     // session timeout + 1 s), and at the default tickTime 2000 a tick/4 check could be 500 ms late.
     const interval = Math.max(20, Math.min(100, Math.floor(this.config.tickTime / 4)));

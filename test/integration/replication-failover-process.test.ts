@@ -55,8 +55,10 @@ describe('SIGKILL of a leader with kcat producing acks=all', () => {
   const kcatProduce = async (values: string[]) => {
     const result = await runToEnd(
       'kcat',
-      ['-P', '-b', bootstrap(), '-t', topic, '-X', 'acks=all', '-X', 'message.send.max.retries=20'],
-      { input: values.map((v) => `${v}\n`).join(''), timeoutMs: 60_000 },
+      // Keyed: where unkeyed records land is up to librdkafka's partitioner, and the byte-identity
+      // check below needs data in every partition (these keys cover both).
+      ['-P', '-b', bootstrap(), '-t', topic, '-K:', '-X', 'acks=all', '-X', 'message.send.max.retries=20'],
+      { input: values.map((v) => `${v}:${v}\n`).join(''), timeoutMs: 60_000 },
     );
     // librdkafka logs connection trouble during a failover; only undelivered messages matter.
     expect(result.stderr).not.toMatch(/delivery failed|message timed out/i);
@@ -108,6 +110,11 @@ describe('SIGKILL of a leader with kcat producing acks=all', () => {
 
     const first = Array.from({ length: 500 }, (_, i) => `a${i}`);
     await kcatProduce(first);
+    // Every partition holds records (a deterministic property of these keys), so it can fail over.
+    for (let partition = 0; partition < PARTITIONS; partition++)
+      await waitFor(async () => (await replicaBytes(join(dir, 'broker-1'), topic, partition)).length > 0, {
+        what: `records in partition ${partition}`,
+      });
 
     const before = (await states())[0]!;
     const victim = before.leader;

@@ -20,13 +20,17 @@ export interface SluiceDev {
   removeDataDir(): Promise<void>;
 }
 
-/** Starts `sluice dev --brokers N` and waits until it says the cluster is ready. */
+/**
+ * Starts `sluice dev --brokers N` and waits until it says the cluster is ready; on a new temporary
+ * data directory unless given one.
+ */
 export async function startSluiceDev(
   brokers: number,
   extra: string[] = [],
   options: SpawnOptions = {},
+  existingDataDir?: string,
 ): Promise<SluiceDev> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'sluice-dev-'));
+  const dataDir = existingDataDir ?? (await mkdtemp(join(tmpdir(), 'sluice-dev-')));
   const args = ['dev', '--brokers', String(brokers), '--port', '0', '--zookeeper-port', '0'];
   const dev = startSluice([...args, '--data-dir', dataDir, ...extra], options);
   const removeDataDir = () => rm(dataDir, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { resolveBrokerConfig, propertiesFromEnvironment } from '../../broker/config.js';
+import { BROKER_NODE_FLAGS } from '../../cli/broker-node-flags.js';
 import { projectRoot } from '../support/processes.js';
 
 // docker-compose (Debian's package) validates the file; no Docker engine is needed for `config`.
@@ -14,7 +15,12 @@ describe('docker-compose.yml', () => {
   const compose = parse(rendered) as {
     services: Record<
       string,
-      { environment?: Record<string, string>; healthcheck?: unknown; ports?: unknown[] }
+      {
+        environment?: Record<string, string>;
+        healthcheck?: unknown;
+        ports?: unknown[];
+        build?: { context: string; dockerfile?: string };
+      }
     >;
   };
 
@@ -40,9 +46,32 @@ describe('docker-compose.yml', () => {
     expect(external.size).toBe(3);
   });
 
-  it('builds the image from this checkout', () => {
-    expect(readFileSync(join(projectRoot, 'Dockerfile'), 'utf8')).toMatch(
-      /ENTRYPOINT \["node", (?:"--[\w=.-]+", )*"\/app\/dist\/cli\/main\.js"\]/,
-    );
+  it('builds every broker image from this checkout: the Dockerfile compiles it and runs its CLI', () => {
+    // Compose builds the brokers from the checkout's Dockerfile (the image name only tags the result).
+    for (const name of ['broker-1', 'broker-2', 'broker-3']) {
+      const service = compose.services[name]!;
+      expect(service.build?.context).toBe(projectRoot);
+      expect(service.build?.dockerfile ?? 'Dockerfile').toBe('Dockerfile');
+    }
+    const steps = readFileSync(join(projectRoot, 'Dockerfile'), 'utf8')
+      .split('\n')
+      .filter((line) => /^[A-Z]+ /.test(line));
+    // The build stage copies the checkout (what .dockerignore leaves) and compiles it.
+    expect(steps).toContain('COPY . .');
+    expect(steps.some((line) => /^RUN npm run build\b/.test(line))).toBe(true);
+    expect(steps).toContain('COPY --from=build /app/dist ./dist');
+    const ignored = readFileSync(join(projectRoot, '.dockerignore'), 'utf8').split('\n');
+    expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist']));
+    // The image runs the package's own command with the broker's V8 flags.
+    const bin = (
+      JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { bin: { sluice: string } }
+    ).bin.sluice;
+    const entrypoint = steps.find((line) => line.startsWith('ENTRYPOINT '));
+    expect(JSON.parse(entrypoint!.slice('ENTRYPOINT '.length))).toEqual([
+      'node',
+      ...BROKER_NODE_FLAGS,
+      `/app/${bin}`,
+    ]);
+    expect(steps).toContain('CMD ["broker"]');
   });
 });
