@@ -91,7 +91,7 @@ describe('broker bad input: a clear error or a closed connection, nothing else h
       expect(header.correlationId).toBe(42);
       expect(body.errorCode).toBe(35);
       expect(body.apiKeys).toContainEqual({ apiKey: 18, minVersion: 0, maxVersion: 3 });
-      expect(body.apiKeys).toContainEqual({ apiKey: 0, minVersion: 3, maxVersion: 9 });
+      expect(body.apiKeys).toContainEqual({ apiKey: 0, minVersion: 0, maxVersion: 9 });
       // The connection stays usable for the retry at a version we speak.
       const retry = await connection.request(18, 3, { clientSoftwareName: 'x', clientSoftwareVersion: '1' });
       expect(retry.errorCode).toBe(0);
