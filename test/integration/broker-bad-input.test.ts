@@ -104,7 +104,7 @@ describe('broker bad input: a clear error or a closed connection, nothing else h
     for (const [apiKey, version] of [
       [999, 0],
       [1, 13],
-      [0, 2],
+      [1, 3], // Fetch: below its v4 floor
       [11, 7], // JoinGroup: known to the codec, served only up to v6
     ] as const) {
       const bad = await RawKafkaConnection.open(harness.port);
