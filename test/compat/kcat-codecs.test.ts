@@ -2,9 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaAdmin } from '../../client/admin.js';
 import { KafkaConnection, parseAddress } from '../../client/kafka-connection.js';
 import { CompressionCodec } from '../../protocol/compression-codec.js';
-import { ApiKey } from '../../protocol/messages/index.js';
-import { compressionOf } from '../../protocol/record-batch-header.js';
-import { fetchPartitionToEnd } from '../support/fetch-partition.js';
+import { storedBatches } from '../support/fetch-partition.js';
 import { runToEnd } from '../support/processes.js';
 import { startSingleBroker, type SingleBroker } from '../support/single-broker.js';
 import { waitFor } from '../support/wait.js';
@@ -45,13 +43,7 @@ async function storedCodecs(topic: string): Promise<CompressionCodec[]> {
   try {
     const codecs: CompressionCodec[] = [];
     for (let partition = 0; partition < PARTITIONS; partition++) {
-      const contents = await fetchPartitionToEnd(
-        (body) => connection.request(ApiKey.Fetch, body, { version: 12 }),
-        topic,
-        partition,
-      );
-      expect(contents.errorCode).toBe(0);
-      codecs.push(...contents.batches.map((b) => compressionOf(b.header.attributes)));
+      codecs.push(...(await storedBatches(connection, topic, partition)).map((b) => b.codec));
     }
     return codecs;
   } finally {

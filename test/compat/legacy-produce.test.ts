@@ -4,8 +4,7 @@ import { KafkaConnection, parseAddress } from '../../client/kafka-connection.js'
 import { CompressionCodec } from '../../protocol/compression-codec.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { ApiKey } from '../../protocol/messages/index.js';
-import { compressionOf } from '../../protocol/record-batch-header.js';
-import { fetchPartitionToEnd } from '../support/fetch-partition.js';
+import { storedBatches } from '../support/fetch-partition.js';
 import {
   compressedLegacyMessageSet,
   FIRST_MESSAGE_CRC_POSITION,
@@ -35,18 +34,12 @@ async function produce(version: number, topic: string, records: Buffer) {
   return response!.responses[0]!.partitionResponses[0]!;
 }
 
-/** Codec and record count of every stored batch of partition 0 (raw Fetch v12). */
-async function storedBatches(topic: string) {
-  const contents = await fetchPartitionToEnd(
-    (body) => connection.request(ApiKey.Fetch, body, { version: 12 }),
-    topic,
-    0,
-  );
-  expect(contents.errorCode).toBe(0);
-  return contents.batches.map((b) => ({
-    codec: compressionOf(b.header.attributes),
-    producerId: b.header.producerId,
-    count: b.records.length,
+/** Codec, producer id and record count of every stored batch of partition 0. */
+async function storedBatchSummaries(topic: string) {
+  return (await storedBatches(connection, topic)).map((b) => ({
+    codec: b.codec,
+    producerId: b.producerId,
+    count: b.values.length,
   }));
 }
 
@@ -98,7 +91,7 @@ describe('Produce v0-2 with legacy message sets', () => {
     }
     expect(baseOffsets).toEqual([0n, 2n, 3n, 4n, 5n, 6n, 7n]);
 
-    expect(await storedBatches(topic)).toEqual(
+    expect(await storedBatchSummaries(topic)).toEqual(
       [
         [CompressionCodec.None, 2],
         [CompressionCodec.Gzip, 1],
@@ -110,17 +103,8 @@ describe('Produce v0-2 with legacy message sets', () => {
       ].map(([codec, count]) => ({ codec, producerId: -1n, count })),
     );
 
-    const consumed = await runToEnd('kcat', [
-      '-C',
-      '-b',
-      broker.bootstrap,
-      '-t',
-      topic,
-      '-e',
-      '-q',
-      '-f',
-      '%o|%k|%s|%T\n',
-    ]);
+    const args = ['-C', '-b', broker.bootstrap, '-t', topic, '-e', '-q', '-f', '%o|%k|%s|%T\n'];
+    const consumed = await runToEnd('kcat', args);
     expect(consumed.stdout.trim().split('\n')).toEqual([
       '0|k0|plain-v0-a|-1',
       '1||plain-v0-b|-1',
@@ -145,7 +129,7 @@ describe('Produce v0-2 with legacy message sets', () => {
         baseOffset: -1n,
       });
     }
-    expect(await storedBatches(topic)).toEqual([]);
+    expect(await storedBatchSummaries(topic)).toEqual([]);
     // The connection and partition stay usable.
     expect(await produce(0, topic, legacyMessageSet(0, [{ key: 'k', value: 'v' }]))).toMatchObject({
       errorCode: 0,
@@ -176,7 +160,7 @@ describe('confluent-kafka-python (librdkafka 2.0.2) compression', () => {
       { timeoutMs: 60_000 },
     );
     expect(stdout.trim()).toBe('left=0 errors=[]');
-    const batches = await storedBatches(topic);
+    const batches = await storedBatchSummaries(topic);
     expect(batches.reduce((n, b) => n + b.count, 0)).toBe(500);
     expect(new Set(batches.map((b) => b.codec))).toEqual(new Set([CompressionCodec.Snappy]));
   });

@@ -22,13 +22,15 @@ afterEach(async () => {
   await broker.close();
 });
 
-function produce(topic: string, records: Buffer | null, { acks = 1 } = {}): ProduceRequest {
-  return { acks, timeoutMs: 5_000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] };
-}
-
-async function partitionResponse(version: number, request: ProduceRequest) {
-  const response = await callHandler(produceHandler, broker.services, version, request);
-  return response!.responses[0]!.partitionResponses[0]!;
+/** Partition 0's answer to a Produce of `records` at `version` (undefined when nothing is answered). */
+async function produceAt(version: number, topic: string, records: Buffer | null, acks = 1) {
+  const request: ProduceRequest = {
+    acks,
+    timeoutMs: 5_000,
+    topicData: [{ name: topic, partitionData: [{ index: 0, records }] }],
+  };
+  return (await callHandler(produceHandler, broker.services, version, request))?.responses[0]
+    ?.partitionResponses[0];
 }
 
 describe('Produce v0-2: legacy message sets are up-converted and appended', () => {
@@ -45,9 +47,9 @@ describe('Produce v0-2: legacy message sets are up-converted and appended', () =
       { key: 'd', value: 'D', timestamp: 1_700_000_000_001n },
       { key: null, value: 'E', timestamp: 1_700_000_000_002n },
     ]);
-    expect(await partitionResponse(0, produce('legacy', v0))).toMatchObject({ errorCode: 0, baseOffset: 0n });
-    expect(await partitionResponse(1, produce('legacy', v1))).toMatchObject({ errorCode: 0, baseOffset: 2n });
-    expect(await partitionResponse(2, produce('legacy', v2))).toMatchObject({
+    expect(await produceAt(0, 'legacy', v0)).toMatchObject({ errorCode: 0, baseOffset: 0n });
+    expect(await produceAt(1, 'legacy', v1)).toMatchObject({ errorCode: 0, baseOffset: 2n });
+    expect(await produceAt(2, 'legacy', v2)).toMatchObject({
       errorCode: 0,
       baseOffset: 3n,
       logAppendTimeMs: -1n,
@@ -99,7 +101,7 @@ describe('Produce v0-2: legacy message sets are up-converted and appended', () =
     const set = compressedLegacyMessageSet(1, CompressionCodec.Gzip, [
       { key: 'k', value: 'v', timestamp: 5n },
     ]);
-    expect(await partitionResponse(2, produce('snappy-topic', set))).toMatchObject({ errorCode: 0 });
+    expect(await produceAt(2, 'snappy-topic', set)).toMatchObject({ errorCode: 0 });
     const { records } = await partition!.log.read(0n, { maxBytes: 1 << 20 });
     expect(decodeRecordBatchesSync(records).map((b) => compressionOf(b.header.attributes))).toEqual([
       CompressionCodec.Snappy,
@@ -118,19 +120,19 @@ describe('Produce v0-2: legacy message sets are up-converted and appended', () =
     corrupt[FIRST_MESSAGE_CRC_POSITION]! ^= 0xff;
     const zstd = compressedLegacyMessageSet(1, CompressionCodec.Zstd, [{ key: 'k', value: 'v' }]);
     const batch = encodeRecordBatchSync({ records: [{ key: null, value: Buffer.from('v') }] });
-    const cases: Array<[ProduceRequest, number, number]> = [
-      [produce('orders', corrupt), 0, ErrorCode.CORRUPT_MESSAGE],
-      [produce('orders', corrupt), 2, ErrorCode.CORRUPT_MESSAGE],
-      [produce('orders', Buffer.alloc(0)), 1, ErrorCode.CORRUPT_MESSAGE],
-      [produce('orders', null), 1, ErrorCode.CORRUPT_MESSAGE],
-      [produce('orders', zstd), 2, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE],
-      [produce('orders', batch), 2, ErrorCode.INVALID_RECORD],
-      [produce('orders', corrupt, { acks: 2 }), 1, ErrorCode.INVALID_REQUIRED_ACKS],
-      [produce('elsewhere', corrupt), 1, ErrorCode.NOT_LEADER_OR_FOLLOWER],
-      [produce('missing', corrupt), 1, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+    const cases: Array<[number, string, Buffer | null, number, number]> = [
+      [0, 'orders', corrupt, 1, ErrorCode.CORRUPT_MESSAGE],
+      [2, 'orders', corrupt, 1, ErrorCode.CORRUPT_MESSAGE],
+      [1, 'orders', Buffer.alloc(0), 1, ErrorCode.CORRUPT_MESSAGE],
+      [1, 'orders', null, 1, ErrorCode.CORRUPT_MESSAGE],
+      [2, 'orders', zstd, 1, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE],
+      [2, 'orders', batch, 1, ErrorCode.INVALID_RECORD],
+      [1, 'orders', corrupt, 2, ErrorCode.INVALID_REQUIRED_ACKS],
+      [1, 'elsewhere', corrupt, 1, ErrorCode.NOT_LEADER_OR_FOLLOWER],
+      [1, 'missing', corrupt, 1, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
     ];
-    for (const [request, version, errorCode] of cases) {
-      expect(await partitionResponse(version, request)).toMatchObject({ errorCode, baseOffset: -1n });
+    for (const [version, topic, records, acks, errorCode] of cases) {
+      expect(await produceAt(version, topic, records, acks)).toMatchObject({ errorCode, baseOffset: -1n });
     }
     expect(partition!.log.logEndOffset).toBe(0n);
   });
@@ -138,9 +140,7 @@ describe('Produce v0-2: legacy message sets are up-converted and appended', () =
   it('acks=0 appends the up-converted batch and answers nothing', async () => {
     const [partition] = await broker.addTopic('quiet');
     const set = legacyMessageSet(0, [{ key: null, value: 'x' }]);
-    expect(await callHandler(produceHandler, broker.services, 0, produce('quiet', set, { acks: 0 }))).toBe(
-      null,
-    );
+    expect(await produceAt(0, 'quiet', set, 0)).toBeUndefined();
     expect(partition!.log.logEndOffset).toBe(1n);
   });
 });

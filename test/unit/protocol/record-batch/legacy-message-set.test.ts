@@ -25,6 +25,7 @@ import {
   type LegacyMessageInput,
 } from '../../../support/legacy-message-set.js';
 import { bytesArb } from '../../../support/record-batch-arbitraries.js';
+import { thrownCode, thrownCodeAsync } from '../../../support/thrown-code.js';
 
 const LEGACY_CODECS = [CompressionCodec.Gzip, CompressionCodec.Snappy, CompressionCodec.Lz4] as const;
 
@@ -66,25 +67,8 @@ const expected = (timestamps: 'own' | 'none') =>
     headers: [],
   }));
 
-function codeOf(run: () => unknown): number | undefined {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof LegacyMessageSetError) return error.code;
-    throw error;
-  }
-  return undefined;
-}
-
-async function codeOfAsync(run: () => Promise<unknown>): Promise<number | undefined> {
-  try {
-    await run();
-  } catch (error) {
-    if (error instanceof LegacyMessageSetError) return error.code;
-    throw error;
-  }
-  return undefined;
-}
+const codeOf = (run: () => unknown) => thrownCode(run, LegacyMessageSetError);
+const codeOfAsync = (run: () => Promise<unknown>) => thrownCodeAsync(run, LegacyMessageSetError);
 
 describe('reading legacy message sets (kafkajs-written)', () => {
   it('magic 0 and 1 messages: key, value (null and empty kept apart), timestamp only in magic 1', () => {
