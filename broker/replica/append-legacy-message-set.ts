@@ -35,14 +35,21 @@ export async function appendLegacyMessageSet(
   } catch (error) {
     if (!(error instanceof LegacyMessageSetError)) throw error;
     logger.info({ ...topicPartition, err: error.message }, 'legacy produce rejected');
-    const refused: PartitionAppendResult = {
-      errorCode: error.code,
-      errorMessage: error.message,
-      baseOffset: -1n,
-      logAppendTimeMs: -1n,
-      logStartOffset: -1n,
-    };
-    return { acknowledged: () => Promise.resolve(refused) };
+    return refusedAppend(error.code, error.message);
   }
   return target.appendRecords({ ...options, records: converted });
+}
+
+function refusedAppend(errorCode: number, errorMessage: string): PendingAppend {
+  // A conversion refusal is for the whole set, never per record (Produce v8+ record_errors stay empty).
+  const refused = {
+    errorCode,
+    errorMessage,
+    recordErrors: [],
+    baseOffset: -1n,
+    logAppendTimeMs: -1n,
+    logStartOffset: -1n,
+  };
+  const result: PartitionAppendResult = refused;
+  return { acknowledged: () => Promise.resolve(result) };
 }
