@@ -1,5 +1,7 @@
-// Produce (key 0), versions 3-9: each partition's batches are appended as received, offsets stamped
+// Produce (key 0), versions 0-9: each partition's batches are appended as received, offsets stamped
 // (ReplicaManager.appendRecords: broker/replica/append-records.ts has the checks and error codes).
+// v0-2 carry legacy message sets (magic 0/1), up-converted first to one magic-2 batch per partition
+// (broker/replica/append-legacy-message-set.ts; no producer id, so no idempotence below v3).
 // acks 0 (no response), 1 (after the local append), -1 (after the ISR has it). Between the appends and
 // the acks=all waits the connection may let the next Produce append (produce pipelining), so appends
 // stay in order. Zstd needs v7+.
@@ -9,6 +11,7 @@
 import type { ProduceResponse } from '../../protocol/index.js';
 import { produceApi } from '../../protocol/messages/produce.js';
 import type { PartitionAppendResult } from '../replica/append-records.js';
+import { appendLegacyMessageSet } from '../replica/append-legacy-message-set.js';
 import { defineApiHandler } from './api-handler.js';
 
 type PartitionResponse = ProduceResponse['responses'][number]['partitionResponses'][number];
@@ -16,20 +19,27 @@ type PartitionResponse = ProduceResponse['responses'][number]['partitionResponse
 export const produceHandler = defineApiHandler(produceApi, {
   async handle(body, context, broker) {
     const zstdAllowed = context.header.apiVersion >= 7;
+    // v0-2 carry legacy message sets (magic 0/1), up-converted before the normal append.
+    const legacy = context.header.apiVersion < 3;
     const appended = await Promise.all(
       body.topicData.map(async (topic) => ({
         name: topic.name,
         partitions: await Promise.all(
-          topic.partitionData.map(async (p) => ({
-            index: p.index,
-            pending: await broker.replicas.appendRecords({
+          topic.partitionData.map(async (p) => {
+            const options = {
               topicPartition: { topic: topic.name, partition: p.index },
               records: p.records,
               requiredAcks: body.acks,
               timeoutMs: body.timeoutMs,
               zstdAllowed,
-            }),
-          })),
+            };
+            return {
+              index: p.index,
+              pending: legacy
+                ? await appendLegacyMessageSet(broker.replicas, options, broker.logger)
+                : await broker.replicas.appendRecords(options),
+            };
+          }),
         ),
       })),
     );

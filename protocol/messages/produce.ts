@@ -1,15 +1,16 @@
 import { defineApi, type RequestBody, type ResponseBody } from '../schema/api-declaration.js';
 
-// Produce (api key 0), versions 3-9. Field lists follow Kafka's ProduceRequest.json and
-// ProduceResponse.json, restricted to the versions sluice speaks.
+// Produce (api key 0), versions 0-9. Field lists follow Kafka's ProduceRequest.json and
+// ProduceResponse.json, restricted to the versions sluice speaks. Versions 0-2 carry legacy message
+// sets (magic 0/1) in `records`; the broker up-converts them (protocol/legacy-message-set.ts).
 
 export const produceApi = defineApi({
   apiKey: 0,
   name: 'Produce',
-  versions: [3, 9],
+  versions: [0, 9],
   flexibleFrom: 9,
   request: [
-    { name: 'transactionalId', type: 'string', nullable: '3+', default: null },
+    { name: 'transactionalId', type: 'string', versions: '3+', nullable: '3+', default: null },
     { name: 'acks', type: 'int16' },
     { name: 'timeoutMs', type: 'int32' },
     {
@@ -24,7 +25,7 @@ export const produceApi = defineApi({
           struct: 'PartitionProduceData',
           fields: [
             { name: 'index', type: 'int32' },
-            { name: 'records', type: 'records', nullable: '3+' },
+            { name: 'records', type: 'records', nullable: '0+' },
           ],
         },
       ],
@@ -45,7 +46,7 @@ export const produceApi = defineApi({
             { name: 'index', type: 'int32' },
             { name: 'errorCode', type: 'int16' },
             { name: 'baseOffset', type: 'int64' },
-            { name: 'logAppendTimeMs', type: 'int64', default: -1 },
+            { name: 'logAppendTimeMs', type: 'int64', versions: '2+', default: -1 },
             { name: 'logStartOffset', type: 'int64', versions: '5+', default: -1 },
             {
               name: 'recordErrors',
@@ -62,7 +63,7 @@ export const produceApi = defineApi({
         },
       ],
     },
-    { name: 'throttleTimeMs', type: 'int32' },
+    { name: 'throttleTimeMs', type: 'int32', versions: '1+' },
   ],
 });
 

@@ -55,8 +55,7 @@ beforeAll(async () => {
     await admin.close();
   }
   await produce(['plain-0', 'plain-1', 'plain-2'], 'none');
-  // librdkafka 2.0.2 sends gzip/snappy/lz4 uncompressed to a broker whose Produce floor is above v0,
-  // so the batches before the zstd one are plain.
+  // Only zstd is beyond Fetch v4, so the batches around the zstd one are plain.
   await produce(['plain-3', 'plain-4'], 'none');
   await produce(['zstd-5', 'zstd-6'], 'zstd');
   await produce(['plain-7'], 'none');

@@ -91,7 +91,7 @@ describe('broker bad input: a clear error or a closed connection, nothing else h
       expect(header.correlationId).toBe(42);
       expect(body.errorCode).toBe(35);
       expect(body.apiKeys).toContainEqual({ apiKey: 18, minVersion: 0, maxVersion: 3 });
-      expect(body.apiKeys).toContainEqual({ apiKey: 0, minVersion: 3, maxVersion: 9 });
+      expect(body.apiKeys).toContainEqual({ apiKey: 0, minVersion: 0, maxVersion: 9 });
       // The connection stays usable for the retry at a version we speak.
       const retry = await connection.request(18, 3, { clientSoftwareName: 'x', clientSoftwareVersion: '1' });
       expect(retry.errorCode).toBe(0);
@@ -104,7 +104,7 @@ describe('broker bad input: a clear error or a closed connection, nothing else h
     for (const [apiKey, version] of [
       [999, 0],
       [1, 13],
-      [0, 2],
+      [1, 3], // Fetch: below its v4 floor
       [11, 7], // JoinGroup: known to the codec, served only up to v6
     ] as const) {
       const bad = await RawKafkaConnection.open(harness.port);

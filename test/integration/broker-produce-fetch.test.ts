@@ -65,7 +65,7 @@ describe('broker produce and fetch over the wire', () => {
     const response = await client.request(18, 3, { clientSoftwareName: 'test', clientSoftwareVersion: '1' });
     expect(response.errorCode).toBe(0);
     const byKey = new Map(response.apiKeys.map((k) => [k.apiKey, [k.minVersion, k.maxVersion]]));
-    expect(byKey.get(0)).toEqual([3, 9]);
+    expect(byKey.get(0)).toEqual([0, 9]);
     expect(byKey.get(1)).toEqual([4, 12]);
     expect(byKey.get(2)).toEqual([0, 6]);
     expect(byKey.get(3)).toEqual([0, 9]);

@@ -1,5 +1,9 @@
-import type { FetchRequest, FetchResponse } from '../../protocol/messages/index.js';
+import { expect } from 'vitest';
+import type { KafkaConnection } from '../../client/kafka-connection.js';
+import type { CompressionCodec } from '../../protocol/compression-codec.js';
+import { ApiKey, type FetchRequest, type FetchResponse } from '../../protocol/messages/index.js';
 import { decodeRecordBatchesSync, type DecodedRecordBatch } from '../../protocol/record-batch.js';
+import { compressionOf } from '../../protocol/record-batch-header.js';
 
 /** Plain Fetch requests for one partition, as tests send them over any connection. */
 
@@ -85,4 +89,32 @@ export async function fetchPartitionToEnd(
     }
     if (!fresh) return done(0);
   }
+}
+
+/** A stored batch as tests compare them: its codec, idempotence fields and record values. */
+export interface StoredBatch {
+  codec: CompressionCodec;
+  producerId: bigint;
+  baseSequence: number;
+  values: (string | null)[];
+}
+
+/** Every batch stored in a partition, read with raw Fetch v12 requests (failing the test on an error). */
+export async function storedBatches(
+  connection: KafkaConnection,
+  topic: string,
+  partition = 0,
+): Promise<StoredBatch[]> {
+  const contents = await fetchPartitionToEnd(
+    (body) => connection.request(ApiKey.Fetch, body, { version: 12 }),
+    topic,
+    partition,
+  );
+  expect(contents.errorCode).toBe(0);
+  return contents.batches.map((b) => ({
+    codec: compressionOf(b.header.attributes),
+    producerId: b.header.producerId,
+    baseSequence: b.header.baseSequence,
+    values: b.records.map((r) => r.value?.toString() ?? null),
+  }));
 }

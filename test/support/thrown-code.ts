@@ -14,3 +14,17 @@ export function thrownCode(
   }
   return undefined;
 }
+
+/** `thrownCode` for an async action: the `code` of the error its promise rejects with. */
+export async function thrownCodeAsync(
+  action: () => Promise<unknown>,
+  type: abstract new (...args: never[]) => { code: number },
+): Promise<number | undefined> {
+  try {
+    await action();
+  } catch (error) {
+    if (error instanceof type) return error.code;
+    throw error;
+  }
+  return undefined;
+}

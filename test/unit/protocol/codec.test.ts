@@ -221,7 +221,7 @@ describe('declarations', () => {
 
   it('match the advertised version table', () => {
     const table: [number, number, number, number | null][] = [
-      [0, 3, 9, 9],
+      [0, 0, 9, 9],
       [1, 4, 12, 12],
       [2, 0, 6, 6],
       [3, 0, 9, 9],

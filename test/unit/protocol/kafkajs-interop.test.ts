@@ -345,6 +345,9 @@ const RESPONSE_ADAPTERS: Record<number, (theirs: Json, ours: Json) => { theirs: 
       partitions: 'partitionResponses',
       partition: 'index',
       logAppendTime: 'logAppendTimeMs',
+      // v0-2: kafkajs's names for the same two fields
+      offset: 'baseOffset',
+      timestamp: 'logAppendTimeMs',
     }),
     ours: o,
   }),

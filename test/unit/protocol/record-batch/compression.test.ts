@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import * as snappy from 'snappy';
 import { describe, expect, it } from 'vitest';
 import {
   compress,
@@ -14,7 +13,7 @@ import {
   isXerialSnappy,
 } from '../../../../protocol/compression.js';
 import { bytesArb } from '../../../support/record-batch-arbitraries.js';
-import { ALL_COMPRESSION_CODECS } from '../../../support/compression-codecs.js';
+import { ALL_COMPRESSION_CODECS, xerial } from '../../../support/compression-codecs.js';
 
 const CODECS = ALL_COMPRESSION_CODECS;
 
@@ -27,19 +26,6 @@ const plain = Buffer.from(
     (_, i) => `record ${i}: the quick brown fox jumps over the lazy dog ${i * i}\n`,
   ).join(''),
 );
-
-/** xerial snappy-java framing: magic, version 1, compatible 1, then [i32 length][raw snappy block]… */
-function xerial(blocks: Buffer[]): Buffer {
-  const header = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00, 0, 0, 0, 1, 0, 0, 0, 1]);
-  const parts: Buffer[] = [header];
-  for (const block of blocks) {
-    const compressed = snappy.compressSync(block);
-    const length = Buffer.alloc(4);
-    length.writeInt32BE(compressed.length);
-    parts.push(length, compressed);
-  }
-  return Buffer.concat(parts);
-}
 
 function errorOf(run: () => unknown): unknown {
   try {
