@@ -1,8 +1,10 @@
 import { randomInt } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ClusterState } from '../../coordinator/cluster-state.js';
 import { ZooKeeperSession } from '../../coordinator/zk-session.js';
 import { Consumer, type ConsumedRecord } from '../../consumer/consumer.js';
+import { DeliveredOutput } from './delivered-output.js';
 import { topicPartitionKey } from '../../protocol/topic-partition.js';
 import {
   addZooKeeperOnlyOptions,
@@ -149,8 +151,9 @@ export function registerConsumeCommand(program: Command): void {
       runCommand('consume', () => consume(topicFrom(topic, options.topic, 'consume'), options), {
         // A long-running consumer's warnings (commits failing, a broker gone) are worth seeing.
         quietLevel: 'warn',
-        // `sluice consume … | head`: leave the group cleanly (committing what was printed), exit 0.
-        onOutputClosed: () => (stopConsuming ? stopConsuming() : process.exit(0)),
+        // `sluice consume … | head`: the write that met the closed pipe stops the consumer, after
+        // taking back what the reader left (see DeliveredOutput); then leave the group, exit 0.
+        onOutputClosed: () => (stopConsuming ? undefined : process.exit(0)),
       }),
     );
 }
@@ -208,7 +211,10 @@ async function consume(topic: string, options: ConsumeOptions): Promise<void> {
     );
   }
 
-  let count = 0;
+  const output = new DeliveredOutput();
+  /** partition → offset of the last record the reader took. */
+  const lastOffsets = new Map<number, bigint>();
+  const started = performance.now();
   let lastRecordAt = Date.now();
   let joined = false;
   let stopping = false;
@@ -251,25 +257,29 @@ async function consume(topic: string, options: ConsumeOptions): Promise<void> {
     }
     await consumer.run({
       eachBatch: async ({ records, resolveOffset, isCurrent }) => {
-        const lines: string[] = [];
         let last: ConsumedRecord | undefined;
         for (const record of records) {
           if (stopping || !isCurrent()) break;
-          if (options.maxMessages !== undefined && count >= options.maxMessages) break;
-          lines.push(formatRecord(record, options));
+          if (options.maxMessages !== undefined && output.records >= options.maxMessages) break;
+          // One record per write, so a closed pipe leaves whole records behind (see DeliveredOutput).
+          if (!(await output.write(formatRecord(record, options) + '\n', record))) break;
           last = record;
-          count++;
+          lastOffsets.set(record.partition, record.offset);
         }
-        if (last === undefined) {
-          resolveOffset(records[0]!.offset - 1n);
-          if (options.maxMessages !== undefined && count >= options.maxMessages) stop();
-          return;
+        resolveOffset(last === undefined ? records[0]!.offset - 1n : last.offset);
+        if (last !== undefined) {
+          lastRecordAt = Date.now();
+          verbose?.(`delivered ${last.topic}-${last.partition} ${records[0]!.offset}..${last.offset}`);
         }
-        lastRecordAt = Date.now();
-        verbose?.(`delivered ${last.topic}-${last.partition} ${records[0]!.offset}..${last.offset}`);
-        if (!process.stdout.write(lines.join('\n') + '\n')) await drainedOrClosed();
-        resolveOffset(last.offset);
-        if (options.maxMessages !== undefined && count >= options.maxMessages) stop();
+        if (output.closed) {
+          // `| head -3`: the group resumes at the first record the reader did not take.
+          for (const resume of output.takeBackUnread()) {
+            consumer.seek(resume);
+            if (resume.offset === 0n) lastOffsets.delete(resume.partition);
+            else lastOffsets.set(resume.partition, resume.offset - 1n);
+          }
+          stop();
+        } else if (options.maxMessages !== undefined && output.records >= options.maxMessages) stop();
       },
     });
   } finally {
@@ -277,25 +287,25 @@ async function consume(topic: string, options: ConsumeOptions): Promise<void> {
     if (joined) {
       stopping = true;
       await consumer.close();
-      diagnostic(`processed a total of ${count} messages`);
+      diagnostic(`processed a total of ${output.records} messages`);
+      diagnostic(summaryLine(output, lastOffsets, performance.now() - started));
       if (throwaway) await deleteThrowawayGroup(zookeeper, groupId);
     }
   }
 }
 
-/** Resolves when stdout can take more, or when it has been closed (then `stop` is under way). */
-function drainedOrClosed(): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      process.stdout.off('drain', done);
-      process.stdout.off('error', done);
-      process.stdout.off('close', done);
-      resolve();
-    };
-    process.stdout.once('drain', done);
-    process.stdout.once('error', done);
-    process.stdout.once('close', done);
-  });
+/** Records, bytes, rate and the last offset written per partition: what a stopped consumer did. */
+function summaryLine(output: DeliveredOutput, lastOffsets: Map<number, bigint>, ms: number): string {
+  const seconds = ms / 1000;
+  const offsets = [...lastOffsets.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([partition, offset]) => `${partition}:${offset}`)
+    .join(' ');
+  return (
+    `${output.records} records, ${output.bytes} bytes in ${seconds.toFixed(2)} s ` +
+    `(${Math.round(output.records / Math.max(seconds, 0.001))} records/s); ` +
+    `last offsets ${offsets === '' ? 'none' : offsets}`
+  );
 }
 
 /** Best effort: a failure here is reported but never hides the command's own outcome. */

@@ -7,12 +7,13 @@ import {
   integerOption,
   keyValueOption,
   runCommand,
+  topicFrom,
   UserError,
   type ClusterOptions,
 } from './client-options.js';
 
 interface CreateOptions extends ClusterOptions {
-  topic: string;
+  topic?: string;
   partitions?: number;
   replicationFactor?: number;
   config?: Record<string, string>;
@@ -20,7 +21,7 @@ interface CreateOptions extends ClusterOptions {
 }
 
 interface DeleteOptions extends ClusterOptions {
-  topic: string;
+  topic?: string;
   ifExists?: boolean;
 }
 
@@ -48,7 +49,8 @@ export function registerTopicsCommand(program: Command): void {
     topics
       .command('create')
       .description('create a topic (through the controller’s CreateTopics)')
-      .requiredOption('--topic <name>', 'topic name')
+      .argument('[topic]', 'topic name (or --topic)')
+      .option('--topic <name>', 'topic name, as kafka-topics takes it')
       .option(
         '--partitions <n>',
         'partition count (default: the broker’s num.partitions)',
@@ -61,9 +63,10 @@ export function registerTopicsCommand(program: Command): void {
       )
       .option('--config <key=value>', 'topic config, repeatable', keyValueOption)
       .option('--if-not-exists', 'succeed quietly if the topic exists'),
-  ).action((options: CreateOptions) =>
+  ).action((argument: string | undefined, options: CreateOptions) =>
     runCommand('topics create', () =>
       withAdmin(options, async (admin) => {
+        options.topic = topicFrom(argument, options.topic, 'topics create');
         const [result] = await admin.createTopics([
           {
             name: options.topic,
@@ -125,11 +128,13 @@ export function registerTopicsCommand(program: Command): void {
     topics
       .command('delete')
       .description('delete a topic (through the controller’s DeleteTopics)')
-      .requiredOption('--topic <name>', 'topic name')
+      .argument('[topic]', 'topic name (or --topic)')
+      .option('--topic <name>', 'topic name, as kafka-topics takes it')
       .option('--if-exists', 'succeed quietly if the topic does not exist'),
-  ).action((options: DeleteOptions) =>
+  ).action((argument: string | undefined, options: DeleteOptions) =>
     runCommand('topics delete', () =>
       withAdmin(options, async (admin) => {
+        options.topic = topicFrom(argument, options.topic, 'topics delete');
         const [result] = await admin.deleteTopics([options.topic]);
         const absent = result?.error?.code === UNKNOWN_TOPIC_OR_PARTITION;
         if (absent && !options.ifExists) throw new UserError(`topic ${options.topic} does not exist`);
