@@ -4,7 +4,9 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { ClusterState } from '../../coordinator/cluster-state.js';
 import { ZooKeeperSession } from '../../coordinator/zk-session.js';
 import { Consumer, type ConsumedRecord } from '../../consumer/consumer.js';
+import { PartitionReader, type StartOffset } from '../../consumer/partition-reader.js';
 import { DeliveredOutput } from './delivered-output.js';
+import { ErrorCode, KafkaProtocolError } from '../../protocol/errors.js';
 import { topicPartitionKey } from '../../protocol/topic-partition.js';
 import {
   addZooKeeperOnlyOptions,
@@ -13,6 +15,7 @@ import {
   integerOption,
   keyValueOption,
   refuseBootstrapServer,
+  requireZooKeeperListening,
   runCommand,
   topicFrom,
   UserError,
@@ -24,6 +27,9 @@ interface ConsumeOptions {
   bootstrapServer?: string;
   group?: string;
   fromBeginning?: boolean;
+  partition?: number;
+  offset?: StartOffset;
+  formatter?: 'text' | 'json';
   maxMessages?: number;
   timeoutMs?: number;
   printKey?: boolean;
@@ -43,6 +49,20 @@ interface ConsumeOptions {
 function formatOption(value: string): 'text' | 'json' {
   if (value !== 'text' && value !== 'json') throw new InvalidArgumentError('must be text or json');
   return value;
+}
+
+/** Kafka's DefaultMessageFormatter is the text format; `json` is sluice's JSON lines. */
+function formatterOption(value: string): 'text' | 'json' {
+  if (value === 'json') return 'json';
+  if (value === 'text' || value === 'kafka.tools.DefaultMessageFormatter') return 'text';
+  throw new InvalidArgumentError('must be json or text (kafka.tools.DefaultMessageFormatter)');
+}
+
+function offsetOption(value: string): StartOffset {
+  if (value === 'earliest' || value === 'latest') return value;
+  if (!/^\d+$/.test(value))
+    throw new InvalidArgumentError('must be a non-negative offset, earliest or latest');
+  return BigInt(value);
 }
 
 function assignorOption(value: string): 'range' | 'roundrobin' {
@@ -116,6 +136,12 @@ export function registerConsumeCommand(program: Command): void {
   )
     .option('--group <id>', 'consumer group (default: a throwaway console-consumer-<n>, deleted on exit)')
     .option('--from-beginning', 'start at the earliest offset where the group has no committed offset')
+    .option(
+      '--partition <p>',
+      'read only this partition, without a group (nothing committed)',
+      integerOption('partition', 0, 1_000_000),
+    )
+    .option('--offset <n|earliest|latest>', 'with --partition: where to start (default latest)', offsetOption)
     .option('--max-messages <n>', 'exit after this many records', integerOption('max messages', 1, 2 ** 31))
     .option(
       '--timeout-ms <ms>',
@@ -134,6 +160,11 @@ export function registerConsumeCommand(program: Command): void {
     )
     .option('--key-separator <s>', 'between key and value (text format)', '\t')
     .option('--format <format>', 'text or json (one object per line)', formatOption, 'text')
+    .option(
+      '--formatter <name>',
+      'kafka-console-consumer spelling of --format: json or text',
+      formatterOption,
+    )
     .option('--assignor <name>', 'range or roundrobin', assignorOption, 'range')
     .option(
       '--session-timeout-ms <ms>',
@@ -169,6 +200,7 @@ const INTERRUPTED_JOIN_GRACE_MS = 2_000;
  * which reads as a hang (kafka-console-consumer only logs warnings there).
  */
 async function requireTopic(zookeeper: string, topic: string): Promise<void> {
+  await requireZooKeeperListening(zookeeper);
   const session = await ZooKeeperSession.connect(zookeeper, { connectTimeoutMs: 10_000 });
   try {
     if ((await new ClusterState(session).readTopicAssignment(topic)) === null)
@@ -181,7 +213,16 @@ async function requireTopic(zookeeper: string, topic: string): Promise<void> {
 async function consume(topic: string, options: ConsumeOptions): Promise<void> {
   refuseBootstrapServer(options, 'consumer groups');
   applyProperties(options);
+  if (options.formatter !== undefined) options.format = options.formatter;
   const zookeeper = options.zookeeper ?? DEFAULT_ZOOKEEPER;
+  if (options.offset !== undefined && options.partition === undefined)
+    throw new UserError('--offset needs --partition (a group starts at its committed offsets)');
+  if (options.partition !== undefined) {
+    if (options.group !== undefined)
+      throw new UserError('give --group or --partition, not both (--partition reads without a group)');
+    await requireTopic(zookeeper, topic);
+    return consumePartition(zookeeper, topic, options.partition, options);
+  }
   // Ctrl-C while ZooKeeper is still being reached: nothing to print, commit or clean up yet.
   const interruptBeforeJoining = () => process.exit(130);
   process.once('SIGINT', interruptBeforeJoining);
@@ -291,6 +332,56 @@ async function consume(topic: string, options: ConsumeOptions): Promise<void> {
       diagnostic(summaryLine(output, lastOffsets, performance.now() - started));
       if (throwaway) await deleteThrowawayGroup(zookeeper, groupId);
     }
+  }
+}
+
+/** `consume --partition P [--offset N]`: one partition, no group, nothing committed. */
+async function consumePartition(
+  zookeeper: string,
+  topic: string,
+  partition: number,
+  options: ConsumeOptions,
+): Promise<void> {
+  const start = options.offset ?? (options.fromBeginning ? 'earliest' : 'latest');
+  const reader = await PartitionReader.open({ zookeeper, tp: { topic, partition }, start }).catch(
+    (error: unknown) => {
+      if (error instanceof KafkaProtocolError && error.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+        throw new UserError(`topic ${topic} has no partition ${partition}`);
+      throw error;
+    },
+  );
+  const output = new DeliveredOutput();
+  const lastOffsets = new Map<number, bigint>();
+  const started = performance.now();
+  let stopping = false;
+  const stop = () => {
+    stopping = true;
+    reader.interrupt();
+  };
+  stopConsuming = stop;
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  let lastRecordAt = Date.now();
+  try {
+    while (!stopping && !output.closed) {
+      const records = await reader.next(100);
+      for (const record of records) {
+        if (stopping || (options.maxMessages !== undefined && output.records >= options.maxMessages)) break;
+        if (!(await output.write(formatRecord(record, options) + '\n', record))) break;
+        lastOffsets.set(record.partition, record.offset);
+      }
+      if (records.length > 0) lastRecordAt = Date.now();
+      if (output.closed) output.takeBackUnread();
+      if (options.maxMessages !== undefined && output.records >= options.maxMessages) break;
+      if (options.timeoutMs !== undefined && Date.now() - lastRecordAt >= options.timeoutMs) {
+        diagnostic(`no record for ${options.timeoutMs} ms; stopping`);
+        break;
+      }
+    }
+  } finally {
+    await reader.close();
+    diagnostic(`processed a total of ${output.records} messages`);
+    diagnostic(summaryLine(output, lastOffsets, performance.now() - started));
   }
 }
 

@@ -13,6 +13,7 @@ import {
   DEFAULT_ZOOKEEPER,
   groupFrom,
   refuseBootstrapServer,
+  requireZooKeeperListening,
   runCommand,
   UserError,
 } from './client-options.js';
@@ -67,6 +68,7 @@ function withGroupOptions(command: Command): Command {
 /** Runs `body` with a GroupAdmin; group errors become one-line user errors. */
 async function withGroups(options: GroupOptions, body: (admin: GroupAdmin) => Promise<void>): Promise<void> {
   refuseBootstrapServer(options, 'consumer groups');
+  await requireZooKeeperListening(options.zookeeper ?? DEFAULT_ZOOKEEPER);
   const admin = await GroupAdmin.connect(options.zookeeper ?? DEFAULT_ZOOKEEPER);
   try {
     await body(admin);

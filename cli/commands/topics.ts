@@ -6,6 +6,7 @@ import {
   clientOptionsFrom,
   integerOption,
   keyValueOption,
+  requireClusterListening,
   runCommand,
   topicFrom,
   UserError,
@@ -33,6 +34,7 @@ const TOPIC_ALREADY_EXISTS = 36;
 const UNKNOWN_TOPIC_OR_PARTITION = 3;
 
 async function withAdmin<T>(options: ClusterOptions, run: (admin: KafkaAdmin) => Promise<T>): Promise<T> {
+  await requireClusterListening(options);
   const admin = await KafkaAdmin.create(clientOptionsFrom(options));
   try {
     return await run(admin);
