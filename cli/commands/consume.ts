@@ -178,6 +178,18 @@ export function registerConsumeCommand(program: Command): void {
       1_000,
     )
     .option('--verbose', 'log ownership changes and deliveries (with epoch ms) to stderr')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  sluice consume orders --group billing --from-beginning',
+        '  sluice consume orders --group billing | head -3      # commits the 3 records head took',
+        '  sluice consume orders --partition 0 --offset 42 --max-messages 5',
+        '  sluice consume orders --from-beginning --property print.key=true --property key.separator=:',
+        '  sluice consume orders --from-beginning --formatter json --timeout-ms 5000',
+      ].join('\n'),
+    )
     .action((topic: string | undefined, options: ConsumeOptions) =>
       runCommand('consume', () => consume(topicFrom(topic, options.topic, 'consume'), options), {
         // A long-running consumer's warnings (commits failing, a broker gone) are worth seeing.

@@ -103,7 +103,18 @@ export function registerProduceCommand(program: Command): void {
         keyValueOption,
       )
       .option('--no-idempotence', 'do not ask the broker to de-duplicate retried batches')
-      .option('--no-progress', 'no progress bar, even on a terminal'),
+      .option('--no-progress', 'no progress bar, even on a terminal')
+      .addHelpText(
+        'after',
+        [
+          '',
+          'Examples:',
+          '  sluice produce orders < lines.txt',
+          '  sluice produce --topic orders --property parse.key=true --property key.separator=:',
+          '  sluice produce orders --request-required-acks -1 --compression-codec lz4 --file big.txt',
+          'A missing topic is created when the brokers have auto.create.topics.enable=true (the default).',
+        ].join('\n'),
+      ),
   ).action((topic: string | undefined, options: ProduceOptions) =>
     runCommand('produce', () => produce(topicFrom(topic, options.topic, 'produce'), options)),
   );
