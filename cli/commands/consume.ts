@@ -275,6 +275,7 @@ async function consume(topic: string, options: ConsumeOptions): Promise<void> {
   const stop = () => {
     if (stopping) return;
     stopping = true;
+    output.cancel();
     // A join still in progress (ZooKeeper slow or unreachable) gets a moment to finish and leave
     // cleanly; Ctrl-C must not wait for a connect timeout.
     if (!joined) setTimeout(() => process.exit(130), INTERRUPTED_JOIN_GRACE_MS).unref();
@@ -368,6 +369,7 @@ async function consumePartition(
   let stopping = false;
   const stop = () => {
     stopping = true;
+    output.cancel();
     reader.interrupt();
   };
   stopConsuming = stop;
