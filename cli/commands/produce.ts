@@ -430,13 +430,13 @@ async function produce(topic: string, options: ProduceOptions): Promise<void> {
       .join(' ');
     if (options.output === 'json') console.log(JSON.stringify(summary));
     console.error(
-      (interrupted ? 'interrupted: ' : '') +
-        `${plural(records, 'record')} (${(bytes / 1024 / 1024).toFixed(1)} MB) to ${topic} in ${seconds.toFixed(2)} s: ` +
+      `${plural(records, 'record')} (${(bytes / 1024 / 1024).toFixed(1)} MB) to ${topic} in ${seconds.toFixed(2)} s: ` +
         `${summary.mbPerSec} MB/s, ${summary.recordsPerSec.toLocaleString('en-US')} records/s; ` +
         (options.acks === '0'
           ? 'acks=0 (no acknowledgements)'
           : `ack latency p50 ${summary.ackLatencyMs.p50} ms, p99 ${summary.ackLatencyMs.p99} ms`) +
-        `; last offsets ${offsets === '' ? 'none' : offsets}`,
+        `; last offsets ${offsets === '' ? 'none' : offsets}` +
+        (interrupted ? ' (input ended by Ctrl-C)' : ''),
     );
   } finally {
     await producer.close().catch(() => undefined);

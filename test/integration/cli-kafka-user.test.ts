@@ -345,7 +345,7 @@ describe('item 3: Ctrl-C shows the real count', () => {
     producing.child.kill('SIGINT');
     expect(await producing.exited).toBe(0);
     expect(producing.stderr()).toMatch(
-      /^interrupted: 5 records \(0\.0 MB\) to interrupted in [\d.]+ s: .*; last offsets 0:4$/m,
+      /^5 records \(0\.0 MB\) to interrupted in [\d.]+ s: .*; last offsets 0:4 \(input ended by Ctrl-C\)$/m,
     );
   });
 
