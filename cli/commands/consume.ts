@@ -328,6 +328,9 @@ async function consume(topic: string, options: ConsumeOptions): Promise<void> {
         if (output.closed) {
           // `| head -3`: the group resumes at the first record the reader did not take.
           for (const resume of output.takeBackUnread()) {
+            // A partition handed away meanwhile was committed at its revocation; its new owner decides.
+            if (!consumer.assignment().some((tp) => topicPartitionKey(tp) === topicPartitionKey(resume)))
+              continue;
             consumer.seek(resume);
             if (resume.offset === 0n) lastOffsets.delete(resume.partition);
             else lastOffsets.set(resume.partition, resume.offset - 1n);
