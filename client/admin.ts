@@ -152,10 +152,14 @@ export class KafkaAdmin {
   }
 
   /**
-   * Per-topic config overrides (what was set on the topic, not broker defaults), from DescribeConfigs.
-   * Topics the broker reports an error for are left out.
+   * Per-topic config overrides (what was set on the topic, not broker defaults), from DescribeConfigs;
+   * with `effective`, every value the topic runs with (defaults included). Topics the broker reports an
+   * error for are left out.
    */
-  async describeTopicConfigs(names: readonly string[]): Promise<Map<string, Record<string, string>>> {
+  async describeTopicConfigs(
+    names: readonly string[],
+    { effective = false }: { effective?: boolean } = {},
+  ): Promise<Map<string, Record<string, string>>> {
     const result = new Map<string, Record<string, string>>();
     if (names.length === 0) return result;
     const connection = await this.client.anyConnection();
@@ -174,7 +178,7 @@ export class KafkaAdmin {
       const overrides: Record<string, string> = {};
       for (const c of r.configs) {
         const isOverride = version === 0 ? c.isDefault === false : c.configSource === DYNAMIC_TOPIC_CONFIG;
-        if (isOverride && c.value !== null && !c.isSensitive) overrides[c.name] = c.value;
+        if ((effective || isOverride) && c.value !== null && !c.isSensitive) overrides[c.name] = c.value;
       }
       result.set(r.resourceName, overrides);
     }

@@ -35,7 +35,9 @@ export type OffsetResetSpec =
   | { kind: 'latest' }
   | { kind: 'offset'; offset: bigint }
   | { kind: 'datetime'; timestampMs: number }
-  | { kind: 'shift'; by: bigint };
+  | { kind: 'shift'; by: bigint }
+  /** Per-partition offsets (kafka-consumer-groups --from-file); partitions not listed are left alone. */
+  | { kind: 'offsets'; offsets: ReadonlyMap<number, bigint> };
 
 export interface PlannedReset {
   topic: string;
@@ -148,7 +150,16 @@ export class GroupAdmin {
         ? await this.admin.listOffsets(topic, { timestamp: BigInt(spec.timestampMs) } satisfies OffsetSpec)
         : undefined;
     const plan: PlannedReset[] = [];
+    if (spec.kind === 'offsets') {
+      const unknown = [...spec.offsets.keys()].filter((p) => !latest.has(p));
+      if (unknown.length > 0)
+        throw new KafkaProtocolError(
+          ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          `(${unknown.map((p) => `${topic}-${p}`).join(', ')})`,
+        );
+    }
     for (const partition of [...latest.keys()].sort((a, b) => a - b)) {
+      if (spec.kind === 'offsets' && !spec.offsets.has(partition)) continue;
       const tp = { topic, partition };
       const currentOffset = await this.state.readOffset(group, tp);
       const low = earliest.get(partition) ?? 0n;
@@ -171,6 +182,9 @@ export class GroupAdmin {
         }
         case 'shift':
           target = (currentOffset ?? low) + spec.by;
+          break;
+        case 'offsets':
+          target = spec.offsets.get(partition)!;
           break;
       }
       plan.push({ ...tp, currentOffset, newOffset: target < low ? low : target > high ? high : target });

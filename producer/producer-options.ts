@@ -41,7 +41,19 @@ export interface ProducerOptions {
    */
   idempotent?: boolean;
   partitioner?: Partitioner;
+  /** Told of each retried batch with the broker's error, so a tool can say why sends are slow. */
+  onRetry?: RetryListener;
 }
+
+export interface RetryEvent {
+  topic: string;
+  partition: number;
+  /** Attempts made so far (1 at the first retry). */
+  attempt: number;
+  error: Error;
+}
+
+export type RetryListener = (event: RetryEvent) => void;
 
 export interface ResolvedProducerOptions {
   acks: 0 | 1 | -1;

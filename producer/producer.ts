@@ -288,6 +288,7 @@ export class Producer {
         memory: this.memory,
         producerIds,
         onBatchClosed: (topic, partition) => this.partitioner.onBatchClosed?.(topic, partition),
+        onRetry: this.config.onRetry,
       });
       log.debug({ source: client.discovery.description, idempotent: options.idempotent }, 'producer started');
       return { client, routes, sender, producerIds };

@@ -8,6 +8,7 @@ import type { BufferMemory } from './buffer-memory.js';
 import type { ProducerBatch } from './producer-batch.js';
 import { DeliveryTimeoutError } from './producer-errors.js';
 import type { ProducerIdManager } from './producer-id.js';
+import type { RetryListener } from './producer-options.js';
 import type { ProducerRoutes } from './producer-routes.js';
 import type { PartitionQueue, RecordAccumulator } from './record-accumulator.js';
 import { KeyedSerialQueue } from '../concurrency/serial-queue.js';
@@ -41,6 +42,7 @@ export interface SenderParts {
   producerIds: ProducerIdManager | undefined;
   /** A batch was closed (the sticky partitioner moves on to another partition). */
   onBatchClosed: (topic: string, partition: number) => void;
+  onRetry?: RetryListener;
 }
 
 /** Errors after which the partition's leader may have moved: re-read the routes. */
@@ -77,6 +79,7 @@ export class Sender {
   private readonly memory: BufferMemory;
   private readonly producerIds: ProducerIdManager | undefined;
   private readonly onBatchClosed: (topic: string, partition: number) => void;
+  private readonly onRetry: RetryListener | undefined;
 
   constructor(parts: SenderParts) {
     ({
@@ -87,6 +90,7 @@ export class Sender {
       memory: this.memory,
       producerIds: this.producerIds,
       onBatchClosed: this.onBatchClosed,
+      onRetry: this.onRetry,
     } = parts);
     this.routes.on('change', () => this.wake());
   }
@@ -315,6 +319,7 @@ export class Sender {
         { topic, partition: queue.topicPartition.partition, err: error.message, attempt: batch.attempts },
         'retrying batch',
       );
+      this.onRetry?.({ topic, partition: queue.topicPartition.partition, attempt: batch.attempts, error });
       batch.retryAt = now + this.config.retryBackoffMs;
       this.accumulator.requeue(queue, batch);
       if (this.producerIds) queue.draining = true;

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { KafkaClientOptions } from '../../client/kafka-client.js';
 import { configureLogging, type LogLevel } from '../../log/logger.js';
@@ -37,6 +38,56 @@ export function zookeeperOption(value: string): string {
   if (chroot !== '' && (chroot === '/' || chroot.endsWith('/') || chroot.includes('//')))
     throw bad(`chroot ${JSON.stringify(chroot)} is not a ZooKeeper path`);
   return value;
+}
+
+/** How long a client command gives ZooKeeper to accept a connection before saying it cannot. */
+export const ZOOKEEPER_PROBE_MS = 2_000;
+
+/**
+ * Fails in about 2 s, naming the address, when no ZooKeeper server of the connection string accepts a
+ * TCP connection: the ZooKeeper client itself retries silently until its 10 s session timeout.
+ */
+export async function requireZooKeeperListening(connectionString: string): Promise<void> {
+  const slash = connectionString.indexOf('/');
+  const hosts = (slash < 0 ? connectionString : connectionString.slice(0, slash)).split(',');
+  const failures = await Promise.all(hosts.map((entry) => probe(entry)));
+  if (failures.some((failure) => failure === null)) return;
+  throw new UserError(
+    `cannot reach ZooKeeper: ${failures.join('; ')} (is it running? sluice dev prints its address)`,
+  );
+}
+
+/** null when host:port accepts a connection, else why not. */
+function probe(entry: string): Promise<string | null> {
+  const colon = entry.lastIndexOf(':');
+  const host = colon < 0 ? entry : entry.slice(0, colon);
+  const port = colon < 0 ? 2181 : Number(entry.slice(colon + 1));
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (result: string | null) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(result);
+    };
+    const timer = setTimeout(
+      () => done(`${host}:${port} did not answer within ${ZOOKEEPER_PROBE_MS} ms`),
+      ZOOKEEPER_PROBE_MS,
+    );
+    socket.once('connect', () => done(null));
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      done(
+        error.code === 'ECONNREFUSED'
+          ? `${host}:${port} refused the connection`
+          : `${host}:${port}: ${error.code ?? error.message}`,
+      ),
+    );
+  });
+}
+
+/** The ZooKeeper probe for commands that may use either kind of cluster address. */
+export async function requireClusterListening(options: ClusterOptions): Promise<void> {
+  if (options.bootstrapServer === undefined)
+    await requireZooKeeperListening(options.zookeeper ?? DEFAULT_ZOOKEEPER);
 }
 
 export function addClusterOptions(command: Command): Command {

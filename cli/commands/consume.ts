@@ -1,8 +1,12 @@
 import { randomInt } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ClusterState } from '../../coordinator/cluster-state.js';
 import { ZooKeeperSession } from '../../coordinator/zk-session.js';
 import { Consumer, type ConsumedRecord } from '../../consumer/consumer.js';
+import { PartitionReader, type StartOffset } from '../../consumer/partition-reader.js';
+import { DeliveredOutput } from './delivered-output.js';
+import { ErrorCode, KafkaProtocolError } from '../../protocol/errors.js';
 import { topicPartitionKey } from '../../protocol/topic-partition.js';
 import {
   addZooKeeperOnlyOptions,
@@ -11,6 +15,7 @@ import {
   integerOption,
   keyValueOption,
   refuseBootstrapServer,
+  requireZooKeeperListening,
   runCommand,
   topicFrom,
   UserError,
@@ -22,6 +27,9 @@ interface ConsumeOptions {
   bootstrapServer?: string;
   group?: string;
   fromBeginning?: boolean;
+  partition?: number;
+  offset?: StartOffset;
+  formatter?: 'text' | 'json';
   maxMessages?: number;
   timeoutMs?: number;
   printKey?: boolean;
@@ -41,6 +49,20 @@ interface ConsumeOptions {
 function formatOption(value: string): 'text' | 'json' {
   if (value !== 'text' && value !== 'json') throw new InvalidArgumentError('must be text or json');
   return value;
+}
+
+/** Kafka's DefaultMessageFormatter is the text format; `json` is sluice's JSON lines. */
+function formatterOption(value: string): 'text' | 'json' {
+  if (value === 'json') return 'json';
+  if (value === 'text' || value === 'kafka.tools.DefaultMessageFormatter') return 'text';
+  throw new InvalidArgumentError('must be json or text (kafka.tools.DefaultMessageFormatter)');
+}
+
+function offsetOption(value: string): StartOffset {
+  if (value === 'earliest' || value === 'latest') return value;
+  if (!/^\d+$/.test(value))
+    throw new InvalidArgumentError('must be a non-negative offset, earliest or latest');
+  return BigInt(value);
 }
 
 function assignorOption(value: string): 'range' | 'roundrobin' {
@@ -114,6 +136,12 @@ export function registerConsumeCommand(program: Command): void {
   )
     .option('--group <id>', 'consumer group (default: a throwaway console-consumer-<n>, deleted on exit)')
     .option('--from-beginning', 'start at the earliest offset where the group has no committed offset')
+    .option(
+      '--partition <p>',
+      'read only this partition, without a group (nothing committed)',
+      integerOption('partition', 0, 1_000_000),
+    )
+    .option('--offset <n|earliest|latest>', 'with --partition: where to start (default latest)', offsetOption)
     .option('--max-messages <n>', 'exit after this many records', integerOption('max messages', 1, 2 ** 31))
     .option(
       '--timeout-ms <ms>',
@@ -132,6 +160,11 @@ export function registerConsumeCommand(program: Command): void {
     )
     .option('--key-separator <s>', 'between key and value (text format)', '\t')
     .option('--format <format>', 'text or json (one object per line)', formatOption, 'text')
+    .option(
+      '--formatter <name>',
+      'kafka-console-consumer spelling of --format: json or text',
+      formatterOption,
+    )
     .option('--assignor <name>', 'range or roundrobin', assignorOption, 'range')
     .option(
       '--session-timeout-ms <ms>',
@@ -145,12 +178,25 @@ export function registerConsumeCommand(program: Command): void {
       1_000,
     )
     .option('--verbose', 'log ownership changes and deliveries (with epoch ms) to stderr')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  sluice consume orders --group billing --from-beginning',
+        '  sluice consume orders --group billing | head -3      # commits the 3 records head took',
+        '  sluice consume orders --partition 0 --offset 42 --max-messages 5',
+        '  sluice consume orders --from-beginning --property print.key=true --property key.separator=:',
+        '  sluice consume orders --from-beginning --formatter json --timeout-ms 5000',
+      ].join('\n'),
+    )
     .action((topic: string | undefined, options: ConsumeOptions) =>
       runCommand('consume', () => consume(topicFrom(topic, options.topic, 'consume'), options), {
         // A long-running consumer's warnings (commits failing, a broker gone) are worth seeing.
         quietLevel: 'warn',
-        // `sluice consume … | head`: leave the group cleanly (committing what was printed), exit 0.
-        onOutputClosed: () => (stopConsuming ? stopConsuming() : process.exit(0)),
+        // `sluice consume … | head`: the write that met the closed pipe stops the consumer, after
+        // taking back what the reader left (see DeliveredOutput); then leave the group, exit 0.
+        onOutputClosed: () => (stopConsuming ? undefined : process.exit(0)),
       }),
     );
 }
@@ -166,6 +212,7 @@ const INTERRUPTED_JOIN_GRACE_MS = 2_000;
  * which reads as a hang (kafka-console-consumer only logs warnings there).
  */
 async function requireTopic(zookeeper: string, topic: string): Promise<void> {
+  await requireZooKeeperListening(zookeeper);
   const session = await ZooKeeperSession.connect(zookeeper, { connectTimeoutMs: 10_000 });
   try {
     if ((await new ClusterState(session).readTopicAssignment(topic)) === null)
@@ -178,7 +225,16 @@ async function requireTopic(zookeeper: string, topic: string): Promise<void> {
 async function consume(topic: string, options: ConsumeOptions): Promise<void> {
   refuseBootstrapServer(options, 'consumer groups');
   applyProperties(options);
+  if (options.formatter !== undefined) options.format = options.formatter;
   const zookeeper = options.zookeeper ?? DEFAULT_ZOOKEEPER;
+  if (options.offset !== undefined && options.partition === undefined)
+    throw new UserError('--offset needs --partition (a group starts at its committed offsets)');
+  if (options.partition !== undefined) {
+    if (options.group !== undefined)
+      throw new UserError('give --group or --partition, not both (--partition reads without a group)');
+    await requireTopic(zookeeper, topic);
+    return consumePartition(zookeeper, topic, options.partition, options);
+  }
   // Ctrl-C while ZooKeeper is still being reached: nothing to print, commit or clean up yet.
   const interruptBeforeJoining = () => process.exit(130);
   process.once('SIGINT', interruptBeforeJoining);
@@ -208,7 +264,10 @@ async function consume(topic: string, options: ConsumeOptions): Promise<void> {
     );
   }
 
-  let count = 0;
+  const output = new DeliveredOutput();
+  /** partition → offset of the last record the reader took. */
+  const lastOffsets = new Map<number, bigint>();
+  const started = performance.now();
   let lastRecordAt = Date.now();
   let joined = false;
   let stopping = false;
@@ -216,6 +275,7 @@ async function consume(topic: string, options: ConsumeOptions): Promise<void> {
   const stop = () => {
     if (stopping) return;
     stopping = true;
+    output.cancel();
     // A join still in progress (ZooKeeper slow or unreachable) gets a moment to finish and leave
     // cleanly; Ctrl-C must not wait for a connect timeout.
     if (!joined) setTimeout(() => process.exit(130), INTERRUPTED_JOIN_GRACE_MS).unref();
@@ -251,25 +311,32 @@ async function consume(topic: string, options: ConsumeOptions): Promise<void> {
     }
     await consumer.run({
       eachBatch: async ({ records, resolveOffset, isCurrent }) => {
-        const lines: string[] = [];
         let last: ConsumedRecord | undefined;
         for (const record of records) {
           if (stopping || !isCurrent()) break;
-          if (options.maxMessages !== undefined && count >= options.maxMessages) break;
-          lines.push(formatRecord(record, options));
+          if (options.maxMessages !== undefined && output.records >= options.maxMessages) break;
+          // One record per write, so a closed pipe leaves whole records behind (see DeliveredOutput).
+          if (!(await output.write(formatRecord(record, options) + '\n', record))) break;
           last = record;
-          count++;
+          lastOffsets.set(record.partition, record.offset);
         }
-        if (last === undefined) {
-          resolveOffset(records[0]!.offset - 1n);
-          if (options.maxMessages !== undefined && count >= options.maxMessages) stop();
-          return;
+        resolveOffset(last === undefined ? records[0]!.offset - 1n : last.offset);
+        if (last !== undefined) {
+          lastRecordAt = Date.now();
+          verbose?.(`delivered ${last.topic}-${last.partition} ${records[0]!.offset}..${last.offset}`);
         }
-        lastRecordAt = Date.now();
-        verbose?.(`delivered ${last.topic}-${last.partition} ${records[0]!.offset}..${last.offset}`);
-        if (!process.stdout.write(lines.join('\n') + '\n')) await drainedOrClosed();
-        resolveOffset(last.offset);
-        if (options.maxMessages !== undefined && count >= options.maxMessages) stop();
+        if (output.closed) {
+          // `| head -3`: the group resumes at the first record the reader did not take.
+          for (const resume of output.takeBackUnread()) {
+            // A partition handed away meanwhile was committed at its revocation; its new owner decides.
+            if (!consumer.assignment().some((tp) => topicPartitionKey(tp) === topicPartitionKey(resume)))
+              continue;
+            consumer.seek(resume);
+            if (resume.offset === 0n) lastOffsets.delete(resume.partition);
+            else lastOffsets.set(resume.partition, resume.offset - 1n);
+          }
+          stop();
+        } else if (options.maxMessages !== undefined && output.records >= options.maxMessages) stop();
       },
     });
   } finally {
@@ -277,25 +344,76 @@ async function consume(topic: string, options: ConsumeOptions): Promise<void> {
     if (joined) {
       stopping = true;
       await consumer.close();
-      diagnostic(`processed a total of ${count} messages`);
+      diagnostic(`processed a total of ${output.records} messages`);
+      diagnostic(summaryLine(output, lastOffsets, performance.now() - started));
       if (throwaway) await deleteThrowawayGroup(zookeeper, groupId);
     }
   }
 }
 
-/** Resolves when stdout can take more, or when it has been closed (then `stop` is under way). */
-function drainedOrClosed(): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      process.stdout.off('drain', done);
-      process.stdout.off('error', done);
-      process.stdout.off('close', done);
-      resolve();
-    };
-    process.stdout.once('drain', done);
-    process.stdout.once('error', done);
-    process.stdout.once('close', done);
-  });
+/** `consume --partition P [--offset N]`: one partition, no group, nothing committed. */
+async function consumePartition(
+  zookeeper: string,
+  topic: string,
+  partition: number,
+  options: ConsumeOptions,
+): Promise<void> {
+  const start = options.offset ?? (options.fromBeginning ? 'earliest' : 'latest');
+  const reader = await PartitionReader.open({ zookeeper, tp: { topic, partition }, start }).catch(
+    (error: unknown) => {
+      if (error instanceof KafkaProtocolError && error.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+        throw new UserError(`topic ${topic} has no partition ${partition}`);
+      throw error;
+    },
+  );
+  const output = new DeliveredOutput();
+  const lastOffsets = new Map<number, bigint>();
+  const started = performance.now();
+  let stopping = false;
+  const stop = () => {
+    stopping = true;
+    output.cancel();
+    reader.interrupt();
+  };
+  stopConsuming = stop;
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  let lastRecordAt = Date.now();
+  try {
+    while (!stopping && !output.closed) {
+      const records = await reader.next(100);
+      for (const record of records) {
+        if (stopping || (options.maxMessages !== undefined && output.records >= options.maxMessages)) break;
+        if (!(await output.write(formatRecord(record, options) + '\n', record))) break;
+        lastOffsets.set(record.partition, record.offset);
+      }
+      if (records.length > 0) lastRecordAt = Date.now();
+      if (output.closed) output.takeBackUnread();
+      if (options.maxMessages !== undefined && output.records >= options.maxMessages) break;
+      if (options.timeoutMs !== undefined && Date.now() - lastRecordAt >= options.timeoutMs) {
+        diagnostic(`no record for ${options.timeoutMs} ms; stopping`);
+        break;
+      }
+    }
+  } finally {
+    await reader.close();
+    diagnostic(`processed a total of ${output.records} messages`);
+    diagnostic(summaryLine(output, lastOffsets, performance.now() - started));
+  }
+}
+
+/** Records, bytes, rate and the last offset written per partition: what a stopped consumer did. */
+function summaryLine(output: DeliveredOutput, lastOffsets: Map<number, bigint>, ms: number): string {
+  const seconds = ms / 1000;
+  const offsets = [...lastOffsets.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([partition, offset]) => `${partition}:${offset}`)
+    .join(' ');
+  return (
+    `${output.records} records, ${output.bytes} bytes in ${seconds.toFixed(2)} s ` +
+    `(${Math.round(output.records / Math.max(seconds, 0.001))} records/s); ` +
+    `last offsets ${offsets === '' ? 'none' : offsets}`
+  );
 }
 
 /** Best effort: a failure here is reported but never hides the command's own outcome. */

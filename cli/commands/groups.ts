@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import {
   GroupActiveError,
@@ -13,6 +14,7 @@ import {
   DEFAULT_ZOOKEEPER,
   groupFrom,
   refuseBootstrapServer,
+  requireZooKeeperListening,
   runCommand,
   UserError,
 } from './client-options.js';
@@ -27,7 +29,10 @@ interface GroupOptions {
 }
 
 interface ResetOptions extends GroupOptions {
-  topic: string;
+  topic?: string;
+  byDuration?: number;
+  fromFile?: string;
+  export?: boolean;
   toEarliest?: boolean;
   toLatest?: boolean;
   toOffset?: bigint;
@@ -55,6 +60,40 @@ function datetimeOption(value: string): number {
   return ms;
 }
 
+/**
+ * kafka-consumer-groups' --by-duration: an ISO-8601 duration (PnDTnHnMnS, e.g. PT1H30M, P1D) back
+ * from now, in ms.
+ */
+function durationOption(value: string): number {
+  const match = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(value.trim());
+  if (!match || value.trim() === 'P' || value.trim().endsWith('T'))
+    throw new InvalidArgumentError('must be an ISO-8601 duration PnDTnHnMnS, e.g. PT1H or P1DT12H');
+  const [, d = '0', h = '0', m = '0', sec = '0'] = match;
+  return ((Number(d) * 24 + Number(h)) * 60 + Number(m)) * 60_000 + Number(sec) * 1000;
+}
+
+/** --from-file's CSV (`topic,partition,offset` per line, as --export writes it), by topic. */
+async function readResetFile(path: string): Promise<Map<string, Map<number, bigint>>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UserError(`cannot read --from-file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+  const byTopic = new Map<string, Map<number, bigint>>();
+  text.split('\n').forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === '') return;
+    const match = /^(.+),(\d+),(\d+)$/.exec(line);
+    if (!match) throw new UserError(`--from-file ${path} line ${index + 1}: expected topic,partition,offset`);
+    const offsets = byTopic.get(match[1]!) ?? new Map<number, bigint>();
+    offsets.set(Number(match[2]), BigInt(match[3]!));
+    byTopic.set(match[1]!, offsets);
+  });
+  if (byTopic.size === 0) throw new UserError(`--from-file ${path} lists no offsets`);
+  return byTopic;
+}
+
 function withGroupOptions(command: Command): Command {
   return addZooKeeperOnlyOptions(command, 'the groups').option(
     '--output <format>',
@@ -67,6 +106,7 @@ function withGroupOptions(command: Command): Command {
 /** Runs `body` with a GroupAdmin; group errors become one-line user errors. */
 async function withGroups(options: GroupOptions, body: (admin: GroupAdmin) => Promise<void>): Promise<void> {
   refuseBootstrapServer(options, 'consumer groups');
+  await requireZooKeeperListening(options.zookeeper ?? DEFAULT_ZOOKEEPER);
   const admin = await GroupAdmin.connect(options.zookeeper ?? DEFAULT_ZOOKEEPER);
   try {
     await body(admin);
@@ -144,9 +184,12 @@ function resetSpec(options: ResetOptions): OffsetResetSpec {
   if (options.toOffset !== undefined) chosen.push({ kind: 'offset', offset: options.toOffset });
   if (options.toDatetime !== undefined) chosen.push({ kind: 'datetime', timestampMs: options.toDatetime });
   if (options.shiftBy !== undefined) chosen.push({ kind: 'shift', by: options.shiftBy });
+  if (options.byDuration !== undefined)
+    chosen.push({ kind: 'datetime', timestampMs: Date.now() - options.byDuration });
+  if (options.fromFile !== undefined) chosen.push({ kind: 'offsets', offsets: new Map() });
   if (chosen.length !== 1)
     throw new UserError(
-      'give exactly one of --to-earliest, --to-latest, --to-offset, --to-datetime, --shift-by',
+      'give exactly one of --to-earliest, --to-latest, --to-offset, --to-datetime, --by-duration, --shift-by, --from-file',
     );
   return chosen[0]!;
 }
@@ -218,26 +261,51 @@ export function registerGroupsCommand(program: Command): void {
       .description('rewrite a stopped group’s committed offsets for a topic (dry run unless --execute)')
       .argument('[group]', 'group id')
       .option('--group <id>', 'the group, as kafka-consumer-groups takes it (instead of the argument)')
-      .requiredOption('--topic <name>', 'topic whose offsets to reset')
+      .option(
+        '--topic <name>',
+        'topic whose offsets to reset (not with --from-file, whose lines name theirs)',
+      )
       .option('--to-earliest', 'the log start')
       .option('--to-latest', 'the log end')
       .option('--to-offset <n>', 'this offset (clamped to the log)', bigintOption('offset'))
       .option('--to-datetime <iso>', 'the first offset at or after this time', datetimeOption)
+      .option('--by-duration <PnDTnHnMnS>', 'the first offset at or after this long ago', durationOption)
       .option('--shift-by <n>', 'move the committed offset by n (may be negative)', bigintOption('shift'))
+      .option('--from-file <csv>', 'offsets from a topic,partition,offset file (as --export writes)')
       .option('--dry-run', 'show the new offsets only (the default)')
-      .option('--execute', 'write the new offsets'),
+      .option('--execute', 'write the new offsets')
+      .option('--export', 'print the plan as topic,partition,offset lines (for --from-file)')
+      .addHelpText(
+        'after',
+        '\nExamples:\n  sluice groups reset-offsets g --topic orders --to-earliest --execute\n  sluice groups reset-offsets g --topic orders --by-duration PT1H --dry-run\n  sluice groups reset-offsets g --topic orders --shift-by -10 --export > plan.csv\n  sluice groups reset-offsets g --from-file plan.csv --execute',
+      ),
   ).action((argument: string | undefined, options: ResetOptions) =>
     runCommand('groups reset-offsets', () =>
       withGroups(options, async (admin) => {
         const group = groupFrom(argument, options.group, 'groups reset-offsets');
         if (options.dryRun && options.execute) throw new UserError('give --dry-run or --execute, not both');
-        const plan = await admin
-          .planReset(group, options.topic, resetSpec(options))
-          .catch((error: unknown) => {
-            if (error instanceof KafkaProtocolError && error.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
-              throw new UserError(`topic ${options.topic} does not exist`);
-            throw error;
-          });
+        const spec = resetSpec(options);
+        const steps: Array<[string, OffsetResetSpec]> = [];
+        if (options.fromFile !== undefined) {
+          if (options.topic !== undefined)
+            throw new UserError('give --topic or --from-file, not both (the file names the topics)');
+          for (const [topic, offsets] of await readResetFile(options.fromFile))
+            steps.push([topic, { kind: 'offsets', offsets }]);
+        } else if (options.topic === undefined) throw new UserError('give --topic (or --from-file)');
+        else steps.push([options.topic, spec]);
+        const plan: PlannedReset[] = [];
+        for (const [topic, step] of steps)
+          plan.push(
+            ...(await admin.planReset(group, topic, step).catch((error: unknown) => {
+              if (error instanceof KafkaProtocolError && error.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+                throw new UserError(
+                  options.fromFile === undefined
+                    ? `topic ${topic} does not exist`
+                    : `${options.fromFile}: ${error.message}`,
+                );
+              throw error;
+            })),
+          );
         if (options.execute) {
           await refuseWhileCoordinatorMembers(options, group);
           await admin.executeReset(group, plan);
@@ -340,6 +408,11 @@ function topicPartitions(value: string): { topic: string; partitions: number[] |
 }
 
 function printPlan(plan: readonly PlannedReset[], options: ResetOptions, group: string): void {
+  if (options.export) {
+    for (const p of plan) console.log(`${p.topic},${p.partition},${p.newOffset}`);
+    if (!options.execute) process.stderr.write('dry run: nothing written (use --execute to apply)\n');
+    return;
+  }
   if (options.output === 'json') {
     console.log(
       JSON.stringify({

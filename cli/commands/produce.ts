@@ -3,13 +3,21 @@ import { performance } from 'node:perf_hooks';
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
 import { Producer, type ProducerRecord } from '../../producer/producer.js';
-import { parseAcks, parseCompression, type CompressionOption } from '../../producer/producer-options.js';
+import {
+  parseAcks,
+  parseCompression,
+  type CompressionOption,
+  type RetryEvent,
+} from '../../producer/producer-options.js';
+import { KafkaProtocolError } from '../../protocol/errors.js';
+import { ensureProduceTopic } from './produce-topic.js';
 import {
   addClusterOptions,
   booleanProperty,
   clientOptionsFrom,
   integerOption,
   keyValueOption,
+  requireClusterListening,
   runCommand,
   topicFrom,
   UserError,
@@ -28,7 +36,9 @@ interface ProduceOptions extends ClusterOptions {
   headersKeySeparator: string;
   partition?: number;
   acks: string;
+  requestRequiredAcks?: string;
   compression: string;
+  compressionCodec?: string | true;
   lingerMs: number;
   batchSize: number;
   idempotence: boolean;
@@ -64,7 +74,17 @@ export function registerProduceCommand(program: Command): void {
         integerOption('partition', 0, 1_000_000),
       )
       .option('--acks <acks>', '0, 1 or all', acksOption, 'all')
+      .option(
+        '--request-required-acks <acks>',
+        'kafka-console-producer spelling of --acks (-1 = all)',
+        acksOption,
+      )
       .option('--compression <codec>', 'none, gzip, snappy, lz4 or zstd', compressionOption, 'none')
+      .option(
+        '--compression-codec [codec]',
+        'kafka-console-producer spelling of --compression (gzip when given without a codec)',
+        compressionOption,
+      )
       .option(
         '--linger-ms <ms>',
         'how long a batch waits for more records',
@@ -83,7 +103,18 @@ export function registerProduceCommand(program: Command): void {
         keyValueOption,
       )
       .option('--no-idempotence', 'do not ask the broker to de-duplicate retried batches')
-      .option('--no-progress', 'no progress bar, even on a terminal'),
+      .option('--no-progress', 'no progress bar, even on a terminal')
+      .addHelpText(
+        'after',
+        [
+          '',
+          'Examples:',
+          '  sluice produce orders < lines.txt',
+          '  sluice produce --topic orders --property parse.key=true --property key.separator=:',
+          '  sluice produce orders --request-required-acks -1 --compression-codec lz4 --file big.txt',
+          'A missing topic is created when the brokers have auto.create.topics.enable=true (the default).',
+        ].join('\n'),
+      ),
   ).action((topic: string | undefined, options: ProduceOptions) =>
     runCommand('produce', () => produce(topicFrom(topic, options.topic, 'produce'), options)),
   );
@@ -232,14 +263,33 @@ async function openInputFile(path: string): Promise<{ file: FileHandle; size: nu
   return { file, size: stats.isFile() ? stats.size : 0 };
 }
 
+/**
+ * Says why sends are slow at the first retry (a broker's NOT_ENOUGH_REPLICAS with its ISR size and
+ * min.insync.replicas), instead of silence until the delivery timeout; repeats only a changed reason.
+ */
+function retryReporter(): (event: RetryEvent) => void {
+  let lastReason = '';
+  return ({ topic, partition, attempt, error }) => {
+    const code = error instanceof KafkaProtocolError ? ` (${error.name}, error ${error.code})` : '';
+    const reason = `${error.message}${code}`;
+    if (reason === lastReason) return;
+    lastReason = reason;
+    process.stderr.write(`sluice produce: retrying ${topic}-${partition} (attempt ${attempt}): ${reason}\n`);
+  };
+}
+
 function plural(count: number, noun: string): string {
   return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 async function produce(topic: string, options: ProduceOptions): Promise<void> {
   applyProperties(options);
+  if (options.requestRequiredAcks !== undefined) options.acks = options.requestRequiredAcks;
+  if (options.compressionCodec !== undefined)
+    options.compression = options.compressionCodec === true ? 'gzip' : options.compressionCodec;
   const parser = new LineParser(topic, options);
   const cluster = clientOptionsFrom(options);
+  await requireClusterListening(options);
   const inputFile = options.file === undefined ? undefined : await openInputFile(options.file);
   const producer = new Producer({
     ...(cluster.bootstrapServers !== undefined
@@ -254,9 +304,13 @@ async function produce(topic: string, options: ProduceOptions): Promise<void> {
     connectTimeoutMs: 5_000,
     requestTimeoutMs: 15_000,
     deliveryTimeoutMs: 60_000,
+    onRetry: retryReporter(),
   });
   let failure: Error | undefined;
   try {
+    // A missing topic is created if the brokers' auto.create.topics.enable says so (Kafka's producer).
+    const created = await ensureProduceTopic(cluster, topic);
+    if (created !== null) process.stderr.write(`sluice produce: ${created}\n`);
     // Fails fast, in one line, when the cluster is unreachable or the topic does not exist.
     const route = await producer.partitionsFor(topic);
     if (options.partition !== undefined && options.partition >= route.partitionCount)
@@ -285,6 +339,8 @@ async function produce(topic: string, options: ProduceOptions): Promise<void> {
     let bytes = 0;
     let acked = 0;
     let readBytes = 0;
+    /** partition → offset of the last acknowledged record. */
+    const lastOffsets = new Map<number, bigint>();
     const started = performance.now();
     const sendLine = (line: Buffer): void => {
       if (line.length > 0 && line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1);
@@ -292,11 +348,14 @@ async function produce(topic: string, options: ProduceOptions): Promise<void> {
       const sentAt = performance.now();
       records++;
       bytes += line.length;
-      producer.produce(record, (error) => {
+      producer.produce(record, (error, metadata) => {
         if (error) failure ??= error;
         else {
           acked++;
           latencies.add(performance.now() - sentAt);
+          const last = lastOffsets.get(metadata!.partition);
+          if (last === undefined || metadata!.offset > last)
+            lastOffsets.set(metadata!.partition, metadata!.offset);
         }
       });
     };
@@ -345,12 +404,14 @@ async function produce(topic: string, options: ProduceOptions): Promise<void> {
     await producer.flush();
     const seconds = (performance.now() - started) / 1000;
     if (bar) {
-      bar.update(totalBytes, { records, rate: Math.round(records / seconds) });
+      // Interrupted: the bar stops where the input did, not at 100%.
+      bar.update(interrupted ? readBytes : totalBytes, { records, rate: Math.round(records / seconds) });
       bar.stop();
     }
     if (failure) throw failure;
     const summary = {
       topic,
+      interrupted,
       records,
       acknowledged: acked,
       bytes,
@@ -361,14 +422,21 @@ async function produce(topic: string, options: ProduceOptions): Promise<void> {
         p50: Number(latencies.percentile(50).toFixed(2)),
         p99: Number(latencies.percentile(99).toFixed(2)),
       },
+      lastOffsets: Object.fromEntries([...lastOffsets].map(([p, o]) => [p, Number(o)])),
     };
+    const offsets = [...lastOffsets.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([p, o]) => `${p}:${o}`)
+      .join(' ');
     if (options.output === 'json') console.log(JSON.stringify(summary));
     console.error(
       `${plural(records, 'record')} (${(bytes / 1024 / 1024).toFixed(1)} MB) to ${topic} in ${seconds.toFixed(2)} s: ` +
         `${summary.mbPerSec} MB/s, ${summary.recordsPerSec.toLocaleString('en-US')} records/s; ` +
         (options.acks === '0'
           ? 'acks=0 (no acknowledgements)'
-          : `ack latency p50 ${summary.ackLatencyMs.p50} ms, p99 ${summary.ackLatencyMs.p99} ms`),
+          : `ack latency p50 ${summary.ackLatencyMs.p50} ms, p99 ${summary.ackLatencyMs.p99} ms`) +
+        `; last offsets ${offsets === '' ? 'none' : offsets}` +
+        (interrupted ? ' (input ended by Ctrl-C)' : ''),
     );
   } finally {
     await producer.close().catch(() => undefined);

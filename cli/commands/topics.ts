@@ -6,13 +6,15 @@ import {
   clientOptionsFrom,
   integerOption,
   keyValueOption,
+  requireClusterListening,
   runCommand,
+  topicFrom,
   UserError,
   type ClusterOptions,
 } from './client-options.js';
 
 interface CreateOptions extends ClusterOptions {
-  topic: string;
+  topic?: string;
   partitions?: number;
   replicationFactor?: number;
   config?: Record<string, string>;
@@ -20,18 +22,34 @@ interface CreateOptions extends ClusterOptions {
 }
 
 interface DeleteOptions extends ClusterOptions {
-  topic: string;
+  topic?: string;
   ifExists?: boolean;
 }
 
 interface DescribeOptions extends ClusterOptions {
   topic?: string;
+  underReplicatedPartitions?: boolean;
+  unavailablePartitions?: boolean;
+  underMinIsrPartitions?: boolean;
+  atMinIsrPartitions?: boolean;
+  topicsWithOverrides?: boolean;
 }
+
+type PartitionFilter = (p: TopicDescription['partitions'][number], minIsr: number) => boolean;
+
+/** kafka-topics' describe filters: only the partitions (or topics) in that state are shown. */
+const PARTITION_FILTERS: Array<[keyof DescribeOptions, PartitionFilter]> = [
+  ['underReplicatedPartitions', (p) => p.isr.length < p.replicas.length],
+  ['unavailablePartitions', (p) => p.leader < 0],
+  ['underMinIsrPartitions', (p, minIsr) => p.isr.length < minIsr],
+  ['atMinIsrPartitions', (p, minIsr) => p.isr.length === minIsr],
+];
 
 const TOPIC_ALREADY_EXISTS = 36;
 const UNKNOWN_TOPIC_OR_PARTITION = 3;
 
 async function withAdmin<T>(options: ClusterOptions, run: (admin: KafkaAdmin) => Promise<T>): Promise<T> {
+  await requireClusterListening(options);
   const admin = await KafkaAdmin.create(clientOptionsFrom(options));
   try {
     return await run(admin);
@@ -48,7 +66,8 @@ export function registerTopicsCommand(program: Command): void {
     topics
       .command('create')
       .description('create a topic (through the controller’s CreateTopics)')
-      .requiredOption('--topic <name>', 'topic name')
+      .argument('[topic]', 'topic name (or --topic)')
+      .option('--topic <name>', 'topic name, as kafka-topics takes it')
       .option(
         '--partitions <n>',
         'partition count (default: the broker’s num.partitions)',
@@ -60,10 +79,15 @@ export function registerTopicsCommand(program: Command): void {
         integerOption('replication factor', 1, 32_767),
       )
       .option('--config <key=value>', 'topic config, repeatable', keyValueOption)
-      .option('--if-not-exists', 'succeed quietly if the topic exists'),
-  ).action((options: CreateOptions) =>
+      .option('--if-not-exists', 'succeed quietly if the topic exists')
+      .addHelpText(
+        'after',
+        '\nExamples:\n  sluice topics create orders --partitions 6 --replication-factor 3\n  sluice topics create --topic orders --config min.insync.replicas=2',
+      ),
+  ).action((argument: string | undefined, options: CreateOptions) =>
     runCommand('topics create', () =>
       withAdmin(options, async (admin) => {
+        options.topic = topicFrom(argument, options.topic, 'topics create');
         const [result] = await admin.createTopics([
           {
             name: options.topic,
@@ -97,13 +121,25 @@ export function registerTopicsCommand(program: Command): void {
     topics
       .command('describe')
       .description('partitions with leader, replicas, ISR and log start/end offsets')
-      .option('--topic <name>', 'one topic (default: every topic)'),
-  ).action((options: DescribeOptions) =>
+      .argument('[topic]', 'one topic (default: every topic)')
+      .option('--topic <name>', 'one topic, as kafka-topics takes it')
+      .option('--under-replicated-partitions', 'only partitions whose ISR is smaller than their replicas')
+      .option('--unavailable-partitions', 'only partitions without a leader')
+      .option('--under-min-isr-partitions', 'only partitions whose ISR is below min.insync.replicas')
+      .option('--at-min-isr-partitions', 'only partitions whose ISR is exactly min.insync.replicas')
+      .option('--topics-with-overrides', 'only topics with config overrides (summary lines only)')
+      .addHelpText(
+        'after',
+        '\nExamples:\n  sluice topics describe orders\n  sluice topics describe --under-replicated-partitions\n  sluice topics describe --topics-with-overrides --output json',
+      ),
+  ).action((argument: string | undefined, options: DescribeOptions) =>
     runCommand('topics describe', () =>
       withAdmin(options, async (admin) => {
-        const descriptions = await admin.describeTopics(
-          options.topic === undefined ? undefined : [options.topic],
-        );
+        const only =
+          argument === undefined && options.topic === undefined
+            ? undefined
+            : topicFrom(argument, options.topic, 'topics describe');
+        const descriptions = await admin.describeTopics(only === undefined ? undefined : [only]);
         const missing = descriptions.find((d) => d.errorCode !== 0);
         if (missing) {
           const name = errorByCode(missing.errorCode)?.name ?? `error ${missing.errorCode}`;
@@ -114,9 +150,32 @@ export function registerTopicsCommand(program: Command): void {
           );
         }
         const configs = await admin.describeTopicConfigs(descriptions.map((d) => d.name));
-        const withConfigs = descriptions.map((d) => ({ ...d, configs: configs.get(d.name) ?? {} }));
-        if (options.output === 'json') console.log(JSON.stringify(withConfigs.map(describeJson)));
-        else for (const description of withConfigs) console.log(describeText(description));
+        let shown = descriptions.map((d) => ({ ...d, configs: configs.get(d.name) ?? {} }));
+        const filters = PARTITION_FILTERS.filter(([flag]) => options[flag] === true).map(([, f]) => f);
+        if (filters.length > 0) {
+          const effective = await admin.describeTopicConfigs(
+            shown.map((d) => d.name),
+            { effective: true },
+          );
+          shown = shown
+            .map((d) => {
+              const minIsr = Number(effective.get(d.name)?.['min.insync.replicas'] ?? '1');
+              return { ...d, partitions: d.partitions.filter((p) => filters.some((f) => f(p, minIsr))) };
+            })
+            .filter((d) => d.partitions.length > 0);
+        }
+        const summaryOnly = options.topicsWithOverrides === true;
+        if (summaryOnly) shown = shown.filter((d) => Object.keys(d.configs).length > 0);
+        if (options.output === 'json') console.log(JSON.stringify(shown.map(describeJson)));
+        else
+          for (const description of shown)
+            console.log(
+              filters.length > 0
+                ? partitionLines(description).join('\n')
+                : summaryOnly
+                  ? summaryLine(description)
+                  : describeText(description),
+            );
       }),
     ),
   );
@@ -125,11 +184,13 @@ export function registerTopicsCommand(program: Command): void {
     topics
       .command('delete')
       .description('delete a topic (through the controller’s DeleteTopics)')
-      .requiredOption('--topic <name>', 'topic name')
+      .argument('[topic]', 'topic name (or --topic)')
+      .option('--topic <name>', 'topic name, as kafka-topics takes it')
       .option('--if-exists', 'succeed quietly if the topic does not exist'),
-  ).action((options: DeleteOptions) =>
+  ).action((argument: string | undefined, options: DeleteOptions) =>
     runCommand('topics delete', () =>
       withAdmin(options, async (admin) => {
+        options.topic = topicFrom(argument, options.topic, 'topics delete');
         const [result] = await admin.deleteTopics([options.topic]);
         const absent = result?.error?.code === UNKNOWN_TOPIC_OR_PARTITION;
         if (absent && !options.ifExists) throw new UserError(`topic ${options.topic} does not exist`);
@@ -163,14 +224,21 @@ function offsetText(offset: bigint | null): string {
 type DescribedTopic = TopicDescription & { configs: Record<string, string> };
 
 function describeText(topic: DescribedTopic): string {
+  return [summaryLine(topic), ...partitionLines(topic)].join('\n');
+}
+
+function summaryLine(topic: DescribedTopic): string {
   const replicationFactor = topic.partitions[0]?.replicas.length ?? 0;
   const configs = Object.entries(topic.configs)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
-  const lines = [
-    `Topic: ${topic.name}\tPartitionCount: ${topic.partitions.length}\tReplicationFactor: ${replicationFactor}\tConfigs: ${configs}`,
-  ];
+  return `Topic: ${topic.name}\tPartitionCount: ${topic.partitions.length}\tReplicationFactor: ${replicationFactor}\tConfigs: ${configs}`;
+}
+
+/** Kafka's filtered describe prints just these lines, without the topic's summary line. */
+function partitionLines(topic: DescribedTopic): string[] {
+  const lines: string[] = [];
   for (const p of topic.partitions) {
     lines.push(
       [
@@ -185,7 +253,7 @@ function describeText(topic: DescribedTopic): string {
       ].join('\t'),
     );
   }
-  return lines.join('\n');
+  return lines;
 }
 
 function describeJson(topic: DescribedTopic) {
