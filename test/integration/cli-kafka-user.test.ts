@@ -6,7 +6,7 @@ import { freePort } from '../support/ports.js';
 import { startProcessCluster, type ProcessCluster } from '../support/process-cluster.js';
 import { projectRoot, runToEnd, startSluice } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
-import { readPartitionBatches } from './producer-test-support.js';
+import { readPartitionBatches } from '../support/producer-test-support.js';
 
 /**
  * The `sluice` commands as a Kafka user types them (issue 15), each through the real CLI process
