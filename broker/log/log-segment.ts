@@ -58,13 +58,8 @@ export class LogSegment {
     this.createdMs = nowMs;
   }
 
-  /** A new, empty segment (any leftover file of the same name is emptied). */
-  static async create(
-    dir: string,
-    baseOffset: bigint,
-    indexIntervalBytes: number,
-    nowMs: number,
-  ): Promise<LogSegment> {
+  /** A segment object with its indexes, before its log file is opened. */
+  private static unopened(dir: string, baseOffset: bigint, indexIntervalBytes: number, nowMs: number) {
     const paths = segmentPaths(dir, baseOffset);
     const segment = new LogSegment(
       dir,
@@ -74,6 +69,17 @@ export class LogSegment {
       indexIntervalBytes,
       nowMs,
     );
+    return { paths, segment };
+  }
+
+  /** A new, empty segment (any leftover file of the same name is emptied). */
+  static async create(
+    dir: string,
+    baseOffset: bigint,
+    indexIntervalBytes: number,
+    nowMs: number,
+  ): Promise<LogSegment> {
+    const { paths, segment } = LogSegment.unopened(dir, baseOffset, indexIntervalBytes, nowMs);
     const handle = await open(paths.log, 'w+');
     segment.handle = handle;
     return segment;
@@ -173,15 +179,7 @@ export class LogSegment {
     indexIntervalBytes: number,
     nowMs: number,
   ): Promise<{ segment: LogSegment; truncatedBytes: number; problem: string | null }> {
-    const paths = segmentPaths(dir, baseOffset);
-    const segment = new LogSegment(
-      dir,
-      baseOffset,
-      new OffsetIndex(paths.offsetIndex, baseOffset),
-      new TimeIndex(paths.timeIndex, baseOffset),
-      indexIntervalBytes,
-      nowMs,
-    );
+    const { paths, segment } = LogSegment.unopened(dir, baseOffset, indexIntervalBytes, nowMs);
     const logSize = (await stat(paths.log)).size;
     const handle = await segment.acquire();
     let problem: string | null = null;

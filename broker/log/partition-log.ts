@@ -669,18 +669,17 @@ export class PartitionLog {
    * recovers. What a storage error (or a crash) leaves behind; tests use it to simulate one.
    */
   async abandon(): Promise<void> {
-    if (!this.closed) {
-      await this.queue.run(async () => {
-        this.closed = true;
-      });
-    }
-    this.stopTimer();
-    await Promise.allSettled([...this.background]);
-    await this.closeSegments();
+    await this.stopWithoutFlush();
   }
 
   /** Closes and removes the partition directory (topic deletion, replica reassignment). */
   async delete(): Promise<void> {
+    await this.stopWithoutFlush();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  /** Stops appends (after those queued), the timer and background work; closes the segment files. */
+  private async stopWithoutFlush(): Promise<void> {
     if (!this.closed) {
       await this.queue.run(async () => {
         this.closed = true;
@@ -689,7 +688,6 @@ export class PartitionLog {
     this.stopTimer();
     await Promise.allSettled([...this.background]);
     await this.closeSegments();
-    await rm(this.dir, { recursive: true, force: true });
   }
 
   private async closeSegments(): Promise<void> {

@@ -1,7 +1,7 @@
 import type { Logger } from '../../log/logger.js';
 import { LegacyMessageSetError, upConvertLegacyMessageSet } from '../../protocol/legacy-message-set.js';
 import type { TopicPartition } from '../../protocol/topic-partition.js';
-import type { AppendRecordsOptions, PartitionAppendResult, PendingAppend } from './append-records.js';
+import { refusedAppend, type AppendRecordsOptions, type PendingAppend } from './append-records.js';
 import type { LeaderReplica } from './leader-replica.js';
 
 /** What the legacy append uses of the replica manager. */
@@ -38,18 +38,4 @@ export async function appendLegacyMessageSet(
     return refusedAppend(error.code, error.message);
   }
   return target.appendRecords({ ...options, records: converted });
-}
-
-function refusedAppend(errorCode: number, errorMessage: string): PendingAppend {
-  // A conversion refusal is for the whole set, never per record (Produce v8+ record_errors stay empty).
-  const refused = {
-    errorCode,
-    errorMessage,
-    recordErrors: [],
-    baseOffset: -1n,
-    logAppendTimeMs: -1n,
-    logStartOffset: -1n,
-  };
-  const result: PartitionAppendResult = refused;
-  return { acknowledged: () => Promise.resolve(result) };
 }

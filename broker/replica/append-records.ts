@@ -79,8 +79,7 @@ export async function appendRecords(
   options: AppendRecordsOptions,
 ): Promise<PendingAppend> {
   const { topicPartition: tp, records, requiredAcks } = options;
-  const refuse = (errorCode: number, errorMessage: string | null = null): PendingAppend =>
-    settled(failure(errorCode, errorMessage));
+  const refuse = refusedAppend;
   if (requiredAcks !== 0 && requiredAcks !== 1 && requiredAcks !== -1) {
     return refuse(ErrorCode.INVALID_REQUIRED_ACKS);
   }
@@ -155,6 +154,11 @@ export async function appendRecords(
     sources.logger.error({ err: error, ...tp }, 'produce failed');
     return refuse(ErrorCode.UNKNOWN_SERVER_ERROR);
   }
+}
+
+/** A whole-partition refusal (record_errors empty), answered at once. */
+export function refusedAppend(errorCode: number, errorMessage: string | null = null): PendingAppend {
+  return settled(failure(errorCode, errorMessage));
 }
 
 function failure(errorCode: number, errorMessage: string | null = null): PartitionAppendResult {

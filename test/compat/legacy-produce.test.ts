@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaAdmin } from '../../client/admin.js';
-import { KafkaConnection, parseAddress } from '../../client/kafka-connection.js';
+import type { KafkaConnection } from '../../client/kafka-connection.js';
 import { CompressionCodec } from '../../protocol/compression-codec.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { ApiKey } from '../../protocol/messages/index.js';
@@ -11,7 +11,11 @@ import {
   legacyMessageSet,
 } from '../support/legacy-message-set.js';
 import { runToEnd } from '../support/processes.js';
-import { startSingleBroker, type SingleBroker } from '../support/single-broker.js';
+import {
+  startBrokerWithClients,
+  type BrokerWithClients,
+  type SingleBroker,
+} from '../support/single-broker.js';
 import { createTopicWithLeaders } from '../support/topic-with-leader.js';
 
 /**
@@ -43,17 +47,14 @@ async function storedBatchSummaries(topic: string) {
   }));
 }
 
+let clients: BrokerWithClients | undefined;
+
 beforeAll(async () => {
-  broker = await startSingleBroker();
-  admin = await KafkaAdmin.create({ bootstrapServers: [broker.bootstrap] });
-  connection = await KafkaConnection.connect(parseAddress(broker.bootstrap));
+  clients = await startBrokerWithClients();
+  ({ broker, admin, connection } = clients);
 });
 
-afterAll(async () => {
-  connection?.close();
-  await admin?.close();
-  await broker?.close();
-});
+afterAll(() => clients?.close());
 
 const long = (name: string) => `${name}-${name.repeat(60)}`;
 

@@ -1,14 +1,18 @@
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaAdmin } from '../../client/admin.js';
-import { KafkaConnection, parseAddress } from '../../client/kafka-connection.js';
+import type { KafkaConnection } from '../../client/kafka-connection.js';
 import { CompressionCodec } from '../../protocol/compression-codec.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { ApiKey } from '../../protocol/messages/index.js';
 import { encodeRecordBatchSync } from '../../protocol/record-batch.js';
 import { fetchRequest, storedBatches as storedBatchesOf } from '../support/fetch-partition.js';
 import { runToEnd } from '../support/processes.js';
-import { startSingleBroker, type SingleBroker } from '../support/single-broker.js';
+import {
+  startBrokerWithClients,
+  type BrokerWithClients,
+  type SingleBroker,
+} from '../support/single-broker.js';
 import { createTopicWithLeaders } from '../support/topic-with-leader.js';
 
 /**
@@ -39,17 +43,14 @@ async function kcatProduce(topic: string, codec: string, lines: string[]): Promi
   });
 }
 
+let clients: BrokerWithClients | undefined;
+
 beforeAll(async () => {
-  broker = await startSingleBroker();
-  admin = await KafkaAdmin.create({ bootstrapServers: [broker.bootstrap] });
-  connection = await KafkaConnection.connect(parseAddress(broker.bootstrap));
+  clients = await startBrokerWithClients();
+  ({ broker, admin, connection } = clients);
 });
 
-afterAll(async () => {
-  connection?.close();
-  await admin?.close();
-  await broker?.close();
-});
+afterAll(() => clients?.close());
 
 const long = (name: string) => `${name}-${'abc'.repeat(40)}`;
 

@@ -1,6 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { KafkaAdmin } from '../../client/admin.js';
+import { KafkaConnection, parseAddress } from '../../client/kafka-connection.js';
 import { ClusterState } from '../../coordinator/cluster-state.js';
 import { startZooKeeperServer, type EmbeddedZooKeeper } from '../../coordinator/server/index.js';
 import { ZooKeeperSession } from '../../coordinator/zk-session.js';
@@ -90,4 +92,28 @@ export async function startSingleBroker(options: SingleBrokerOptions = {}): Prom
     },
   };
   return handle;
+}
+
+/** A single broker with an admin client and one raw Kafka connection, for tests that build requests. */
+export interface BrokerWithClients {
+  broker: SingleBroker;
+  admin: KafkaAdmin;
+  connection: KafkaConnection;
+  close(): Promise<void>;
+}
+
+export async function startBrokerWithClients(options: SingleBrokerOptions = {}): Promise<BrokerWithClients> {
+  const broker = await startSingleBroker(options);
+  const admin = await KafkaAdmin.create({ bootstrapServers: [broker.bootstrap] });
+  const connection = await KafkaConnection.connect(parseAddress(broker.bootstrap));
+  return {
+    broker,
+    admin,
+    connection,
+    async close() {
+      connection.close();
+      await admin.close();
+      await broker.close();
+    },
+  };
 }
