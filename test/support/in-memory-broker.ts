@@ -42,6 +42,8 @@ export interface InMemoryBroker {
       config?: Record<string, string>;
     },
   ): Promise<Partition[]>;
+  /** Declares a one-partition topic that broker 2 leads in epoch 3: this broker holds no replica of it. */
+  addTopicLedElsewhere(name: string): void;
   close(): Promise<void>;
 }
 
@@ -114,6 +116,14 @@ export async function startInMemoryBroker(
     services,
     metadata,
     logDir,
+    addTopicLedElsewhere(name) {
+      metadata.setTopic({
+        name,
+        assignment: [[2]],
+        states: [{ leader: 2, leaderEpoch: 3, isr: [2], controllerEpoch: 1 }],
+        config: {},
+      });
+    },
     async addTopic(name, options = {}) {
       const count = options.partitions ?? 1;
       const leader = options.leader ?? BROKER_ID;

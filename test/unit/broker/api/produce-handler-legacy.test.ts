@@ -110,12 +110,7 @@ describe('Produce v0-2: legacy message sets are up-converted and appended', () =
 
   it('refusals: corrupt 2, zstd 76, magic-2 batch 87; acks and leadership are checked first', async () => {
     const [partition] = await broker.addTopic('orders');
-    broker.metadata.setTopic({
-      name: 'elsewhere',
-      assignment: [[2]],
-      states: [{ leader: 2, leaderEpoch: 3, isr: [2], controllerEpoch: 1 }],
-      config: {},
-    });
+    broker.addTopicLedElsewhere('elsewhere');
     const corrupt = legacyMessageSet(1, [{ key: 'k', value: 'v', timestamp: 1n }]);
     corrupt[FIRST_MESSAGE_CRC_POSITION]! ^= 0xff;
     const zstd = compressedLegacyMessageSet(1, CompressionCodec.Zstd, [{ key: 'k', value: 'v' }]);

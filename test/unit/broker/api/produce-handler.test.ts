@@ -69,12 +69,7 @@ describe('Produce handler over in-memory services', () => {
 
   it('answers each refusal with its error code and appends nothing', async () => {
     const [partition] = await broker.addTopic('orders');
-    broker.metadata.setTopic({
-      name: 'elsewhere',
-      assignment: [[2]],
-      states: [{ leader: 2, leaderEpoch: 3, isr: [2], controllerEpoch: 1 }],
-      config: {},
-    });
+    broker.addTopicLedElsewhere('elsewhere');
     broker.metadata.setTopic({ name: 'electing', assignment: [[2]], states: [null], config: {} });
     const zstd = encodeRecordBatchSync({
       records: [{ key: null, value: Buffer.from('z') }],
